@@ -1,0 +1,112 @@
+"""`monitor feeds add|list|show|remove`: the feed list and each feed's polling health."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from monitor.cli.context import app_context
+from monitor.cli.render import (
+    Column,
+    OutputFormat,
+    console,
+    emit,
+    print_json,
+    print_table,
+    when,
+)
+from monitor.db import feeds as repo
+from monitor.db.engine import transaction
+from monitor.errors import FetchError, InputError, MonitorError
+from monitor.ingest.urls import check_http_url
+
+app = typer.Typer(help="Feeds: add, list, show, remove.", no_args_is_help=True)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+FeedArg = Annotated[str, typer.Argument(help="Feed id or URL")]
+
+COLUMNS: list[Column] = [
+    ("id", lambda r: r.id), ("url", lambda r: r.url), ("outlet", lambda r: r.outlet),
+    ("last poll", lambda r: when(r.last_polled_at)), ("status", lambda r: r.last_status or "-"),
+    ("items", lambda r: r.items_seen), ("failures", lambda r: r.failures),
+    ("next poll", lambda r: when(r.next_poll_at)),
+    ("last error", lambda r: (r.last_error or "")[:80]),
+]
+
+
+@app.command()
+def add(url: Annotated[str, typer.Argument(help="Feed URL (http or https)")],
+        outlet: Annotated[str | None, typer.Option(help="Outlet name [default: host]")] = None,
+        title: Annotated[str | None, typer.Option(help="Feed title")] = None,
+        interval: Annotated[int | None, typer.Option(
+            "--interval", min=60, help="Seconds between polls [default: polling setting]")]
+        = None,
+        check: Annotated[bool, typer.Option(
+            "--check", help="Fetch and parse the feed once before adding it")] = False,
+        fmt: FormatOption = OutputFormat.table) -> None:
+    """Add a feed (due for polling at once)."""
+    url = url.strip()
+    check_http_url(url)
+    with app_context() as ctx:
+        found = None
+        if check:
+            from monitor.ingest.poller import check_feed  # lazy: pulls in trafilatura
+
+            try:
+                found = asyncio.run(check_feed(ctx.config.settings.http, url))
+            except FetchError as exc:
+                raise MonitorError(f"feed check failed: {exc}") from exc
+        with transaction(ctx.sessions) as session:
+            row = repo.add_feed(
+                session, url, outlet=outlet, title=title or (found.title if found else None),
+                interval_seconds=interval or ctx.config.settings.polling.interval_seconds,
+                now=ctx.clock.now())
+    if fmt is OutputFormat.json:
+        print_json({"feed": row, "check": found})
+        return
+    console.print(f"added feed {row.id}: {row.url} ({row.outlet})", markup=False)
+    if found is not None:
+        problem = f"; problem: {found.problem}" if found.problem else ""
+        console.print(f"check: {found.title or '(untitled)'}: {found.items} item(s){problem}",
+                      markup=False)
+
+
+@app.command("list")
+def list_(fmt: FormatOption = OutputFormat.table) -> None:
+    """List feeds with their last poll, status, items, failures and next poll."""
+    with app_context() as ctx, ctx.sessions() as session:
+        rows = repo.list_feeds(session)
+    emit(fmt, rows, "Feeds", rows, COLUMNS)
+
+
+@app.command()
+def show(feed: FeedArg, fmt: FormatOption = OutputFormat.table) -> None:
+    """Show one feed and what became of its most recent entries."""
+    with app_context() as ctx, ctx.sessions() as session:
+        row = repo.get_feed(session, feed)
+        if row is None:
+            raise InputError(f"no feed {feed!r} (see `monitor feeds list`)")
+        entries = repo.list_entries(session, row.id, limit=50)
+    if fmt is OutputFormat.json:
+        print_json({"feed": row, "entries": entries})
+        return
+    print_table(f"Feed {row.id}", [row], [*COLUMNS, ("title", lambda r: r.title or "-"),
+                                          ("etag", lambda r: r.etag or "-")])
+    print_table("Recent entries", entries, [
+        ("guid", lambda e: e.guid), ("url", lambda e: e.url or "-"),
+        ("outcome", lambda e: e.outcome)])
+
+
+@app.command()
+def remove(feed: FeedArg, fmt: FormatOption = OutputFormat.table) -> None:
+    """Remove a feed (its articles stay)."""
+    with app_context() as ctx, transaction(ctx.sessions) as session:
+        row = repo.remove_feed(session, feed)
+    if row is None:
+        raise InputError(f"no feed {feed!r} (see `monitor feeds list`)")
+    if fmt is OutputFormat.json:
+        print_json({"removed": row})
+        return
+    console.print(f"removed feed {row.id}: {row.url}", markup=False)

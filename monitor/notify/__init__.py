@@ -1,0 +1,1 @@
+"""The notify stage (Alert -> Slack): message rendering, notifiers and the outbox dispatcher."""

@@ -1,0 +1,66 @@
+"""Seed articles: the example texts a storyline is seeded with (seeds/*.txt + seeds.toml).
+
+Seeds are loaded into storyline_seeds on every start (the matcher's reference texts) and
+replayed as articles by `monitor backfill --source seeds`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from monitor.errors import ConfigError
+from monitor.records import ArticleDraft, DatePrecision
+from monitor.storylines.spec import StorylineSpec, load_seed_meta
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    storyline_id: str
+    key: str
+    url: str
+    outlet: str
+    title: str
+    published_at: datetime
+    published_precision: DatePrecision
+    language: str
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def draft(self) -> ArticleDraft:
+        return ArticleDraft(
+            url=self.url, outlet=self.outlet, title=self.title, text=self.text,
+            published_at=self.published_at, text_source="seed",
+            published_precision=self.published_precision, language=self.language)
+
+
+def load_seeds(spec: StorylineSpec, base_dir: Path) -> list[Seed]:
+    """The storyline's seeds in publication order. Raises ConfigError for a missing file."""
+    seeds = []
+    for i, name in enumerate(spec.seeds):
+        path = base_dir / name
+        meta = load_seed_meta(path) if path.is_file() else None
+        if meta is None:
+            raise ConfigError([f"storyline {spec.id}: seeds.{i}: seed {name} missing or "
+                               f"without metadata"])
+        published = meta.published
+        if not isinstance(published, datetime):
+            published = seed_published(published)
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        seeds.append(Seed(
+            storyline_id=spec.id, key=path.stem,
+            url=meta.url or f"urn:monitor:seed:{path.stem}", outlet=meta.outlet,
+            title=meta.title, published_at=published.astimezone(UTC),
+            published_precision=meta.published_precision, language=meta.language,
+            text=path.read_text(encoding="utf-8")))
+    return sorted(seeds, key=lambda s: (s.published_at, s.key))
+
+
+def seed_published(day: date) -> datetime:
+    """Seeds known to the day are placed at noon UTC, mid-day in every timezone involved."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)

@@ -1,0 +1,362 @@
+"""Status stage, pure core: what one matched article states about a storyline's status.
+
+    StorylineMatch --status.observe--> Observation --tracker.decide--> StatusChange
+
+The cue patterns are declared per status in the storyline's TOML; this module holds the
+mechanism: sentence splitting (the title is sentence 0), whether a sentence is about the
+storyline's event (actor and place named, or carried over from the sentence before by "he"
+or "the visit"), vetoes (denials and attributions, recaps of other or past events), hedges
+(a date from sources is not an announced date) and the extraction of the event's date from
+the cue sentence only (monitor.storylines.dates).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from monitor.records import Observation
+from monitor.storylines.dates import (
+    MONTH_NAME,
+    DateMention,
+    clause_tense,
+    dateline_day,
+    dateline_end,
+    find_dates,
+    month_number,
+    weekday_tense,
+)
+from monitor.storylines.spec import StatusSpec, StorylineSpec
+
+log = structlog.get_logger(__name__)
+
+_FLAGS = re.IGNORECASE
+_ABBREVIATIONS = frozenset({
+    "mr.", "mrs.", "ms.", "dr.", "st.", "gen.", "lt.", "col.", "sgt.", "gov.", "sen.", "rep.",
+    "jan.", "feb.", "aug.", "sep.", "sept.", "oct.", "nov.", "dec.", "no.", "vs.", "jr.",
+    "sr.", "a.m.", "p.m.", "prof.", "adm.", "maj.", "capt.", "cmdr.", "pres.", "amb.",
+})
+_BOUNDARY = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
+_ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him)\b|\b(the russian leader|the president)\b",
+                             _FLAGS)
+_ANAPHORA_PLACE = re.compile(
+    r"\b(the|this|his|that)\s+(\w+[- ])?(visit|trip|summit|tour|talks|stay)\b|\bthere\b"
+    r"|\bthe (capital|north|country)\b", _FLAGS)
+_ANAPHORA_EVENT = re.compile(
+    r"\b(?:the|this|that|his|\w+'s|\w+’s)\s+(?:[\w-]+\s+){0,2}?(?:visit|trip)\b", _FLAGS)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CLAUSE_END = re.compile(r"[,;:—–]|\s-\s|\bbut\b")
+_WINDOW = 80
+_FUTURE = re.compile(r"\b(?:will|shall|expected|set to|due to|scheduled|slated|plans? to|"
+                     r"planning|going to|is to|are to|upcoming|next)\b", _FLAGS)
+_OPENING_MONTH = re.compile(
+    rf"^\W*(?:back |earlier |late |early )?(?:in|last|since|on|by|during|from) "
+    rf"(?:late |early |mid-?)?(?P<month>{MONTH_NAME})\b(?!\s+\d)", _FLAGS)
+_DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
+_LENGTH = re.compile(r"\b(two|three|2|3)-day\b", _FLAGS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Status:
+    spec: StatusSpec
+    rank: int
+    cues: tuple[re.Pattern[str], ...]
+    also: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    statuses: tuple[_Status, ...]
+    actor: re.Pattern[str]
+    place: re.Pattern[str]
+    other_places: re.Pattern[str] | None
+    negations: tuple[re.Pattern[str], ...]
+    history: tuple[re.Pattern[str], ...]
+    hedges: tuple[re.Pattern[str], ...]
+    ignore: tuple[re.Pattern[str], ...]
+
+
+@dataclass(slots=True)
+class _Reading:
+    status: str
+    rank: int
+    index: int
+    sentence: str
+    cue: str
+    facts: dict[str, str] = field(default_factory=dict)
+    hedged: bool = False
+    date_kind: str | None = None
+
+
+_CACHE: dict[int, tuple[StorylineSpec, _Rules]] = {}
+
+
+def observe(spec: StorylineSpec, title: str, text: str,
+            published_at: datetime) -> Observation | None:
+    """The strongest status this article states as current news, or None.
+
+    Strength follows the declared order (setback statuses count as strongest); among equals
+    the earliest sentence wins. The explanation names the cue, the pattern, the sentence's
+    index (0 = title) and the sentences skipped as negated, attributed or historical."""
+    rules = _rules(spec)
+    sentences = split_sentences(title, text)
+    readings: list[_Reading] = []
+    skipped: list[dict[str, Any]] = []
+    local = _local_time(sentences, published_at)
+    previous_about = title_about = False
+    for index, sentence in enumerate(sentences):
+        about = _is_about(rules, sentence, previous_about or title_about)
+        previous_about = about
+        title_about = title_about or (index == 0 and about)
+        if about:
+            readings.extend(_read(rules, sentence, index, local, skipped))
+    if not readings:
+        return None
+    best = max(readings, key=lambda r: (r.rank, -r.index))
+    explanation: dict[str, Any] = {
+        "cue": best.cue, "sentence_index": best.index, "hedged": best.hedged,
+        "date_kind": best.date_kind, "local_day": local.date().isoformat(),
+        "statuses_seen": sorted({r.status for r in readings}), "skipped": skipped[:10],
+    }
+    log.debug("status.observed", storyline_id=spec.id, status=best.status, facts=best.facts)
+    return Observation(storyline_id=spec.id, status=best.status, facts=best.facts,
+                       evidence=best.sentence, explanation=explanation)
+
+
+def _local_time(sentences: list[str], published_at: datetime) -> datetime:
+    """The publication time moved to the day of the article's dateline, when that is a day
+    off (an article of 18 June in Seoul is published on 17 June in UTC): "today" and
+    weekdays are the writer's."""
+    for sentence in sentences[:3]:
+        day = dateline_day(sentence, published_at.date())
+        if day is not None:
+            return published_at + timedelta(days=(day - published_at.date()).days)
+    return published_at
+
+
+def split_sentences(title: str, text: str) -> list[str]:
+    """The title, then the text's sentences (paragraph breaks always end a sentence)."""
+    sentences = [title.strip()] if title.strip() else [""]
+    for paragraph in re.split(r"\n\s*", text):
+        start = 0
+        for boundary in _BOUNDARY.finditer(paragraph):
+            before = paragraph[start:boundary.start() + 1].split()
+            last_word = before[-1].lower() if before else ""
+            if last_word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+", last_word):
+                continue
+            sentences.append(paragraph[start:boundary.end()].strip())
+            start = boundary.end()
+        if paragraph[start:].strip():
+            sentences.append(paragraph[start:].strip())
+    return sentences
+
+
+def _is_about(rules: _Rules, sentence: str, in_context: bool) -> bool:
+    """Does the sentence speak of the storyline's subject at its place? In the context of a
+    title or sentence before that did, "he" or "the Russian leader" stand for the actor,
+    "there" or "the capital" for the place, and "the visit" or "Putin's trip" for the event
+    itself, unless the sentence names another place instead."""
+    has_place = bool(rules.place.search(sentence))
+    elsewhere = not has_place and rules.other_places is not None and bool(
+        rules.other_places.search(sentence))
+    if in_context and not elsewhere and _ANAPHORA_EVENT.search(sentence):
+        return True
+    has_actor = bool(rules.actor.search(sentence)) or (
+        in_context and bool(_ANAPHORA_ACTOR.search(sentence)))
+    if not has_actor:
+        return False
+    return has_place or (in_context and not elsewhere
+                         and bool(_ANAPHORA_PLACE.search(sentence)))
+
+
+def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
+          skipped: list[dict[str, Any]]) -> list[_Reading]:
+    """Every status the sentence signals as current news."""
+    candidates = [(s, cue) for s in rules.statuses if (cue := _cue(rules, s, sentence))]
+    if not candidates:
+        return []
+    veto = _veto(rules, sentence, published_at) or _recap(sentence, published_at)
+    if veto is not None:
+        skipped.append({"sentence_index": index, "reason": veto[0], "pattern": veto[1],
+                        "statuses": [s.spec.id for s, _ in candidates]})
+        return []
+    hedge = next((h.pattern for h in rules.hedges if h.search(sentence)), None)
+    readings = []
+    for status, cue in candidates:
+        facts: dict[str, str] = {}
+        date_kind = None
+        if status.spec.facts:  # the key fact is required, hedged or not
+            found = _event_facts(rules, status.spec, sentence, published_at)
+            if found is None:
+                skipped.append({"sentence_index": index, "reason": "no_event_date",
+                                "statuses": [status.spec.id]})
+                continue
+            facts, date_kind = found
+        target = status
+        if hedge is not None and status.spec.hedged_as is not None:
+            target = next(s for s in rules.statuses if s.spec.id == status.spec.hedged_as)
+            facts = {k: v for k, v in facts.items() if k in target.spec.facts}
+        readings.append(_Reading(target.spec.id, target.rank, index, sentence, cue, facts,
+                                 hedged=target is not status, date_kind=date_kind))
+    return readings
+
+
+def _cue(rules: _Rules, status: _Status, sentence: str) -> str | None:
+    """The cue pattern of `status` the sentence matches (None when none, or vetoed)."""
+    cue = next((c for c in status.cues if any(
+        not _elsewhere(rules, sentence, m) for m in c.finditer(sentence))), None)
+    if cue is None:
+        return None
+    if status.also and not any(clause_tense(sentence, m.start()) != "past"
+                               for p in status.also for m in p.finditer(sentence)):
+        return None  # no timeframe, or only one of something past ("sent balloons this week")
+    if any(p.search(sentence) for p in status.unless):
+        return None
+    return cue.pattern
+
+
+def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
+    """Does the cue's clause name another place and not the event's ("ends China visit in
+    Harbin", "his first trip abroad was to China")?"""
+    if rules.other_places is None:
+        return False
+    clause = _CLAUSE_END.search(sentence, match.start() + 1)
+    window = sentence[match.start():min(clause.start() if clause else len(sentence),
+                                        match.end() + _WINDOW)]
+    return bool(rules.other_places.search(window)) and not rules.place.search(window)
+
+
+def _veto(rules: _Rules, sentence: str, published_at: datetime) -> tuple[str, str] | None:
+    """(reason, pattern) when the sentence is a denial/attribution or about another time."""
+    for pattern in rules.negations:
+        if pattern.search(sentence):
+            return "negated", pattern.pattern
+    for pattern in rules.history:
+        if pattern.search(sentence):
+            return "history", pattern.pattern
+    stripped = sentence
+    for pattern in rules.ignore:
+        stripped = pattern.sub(" ", stripped)
+    for year in _YEAR.findall(stripped):
+        if int(year) != published_at.year:
+            return "history", f"year {year}"
+    return None
+
+
+def _recap(sentence: str, published_at: datetime) -> tuple[str, str] | None:
+    """("history", why) when a sentence without future wording recalls an earlier time: it
+    opens with another month ("In January, Putin said ...") or names a day before the
+    article's in past tense ("arrived ... on June 19" in an article of June 21)."""
+    if _FUTURE.search(sentence):
+        return None
+    opening = _OPENING_MONTH.match(sentence)
+    if opening is not None and month_number(opening.group("month")) != published_at.month:
+        return "history", f"opens with {opening.group('month')}"
+    earliest = published_at.date() - timedelta(days=1)
+    for mention in find_dates(sentence, published_at):
+        if mention.kind == "absolute" and mention.tense == "past" and mention.first < earliest:
+            return "history", f"past date {mention.text}"
+    return None
+
+
+def _event_facts(rules: _Rules, status: StatusSpec, sentence: str,
+                 published_at: datetime) -> tuple[dict[str, str], str] | None:
+    """The event's date from the cue sentence: ({key fact: first day[, second fact: last
+    day]}, the kind of date expression: absolute, weekday or relative)."""
+    mention = event_date(rules, sentence, published_at)
+    if mention is None:
+        return None
+    facts = {status.facts[0]: mention.first.isoformat()}
+    last = mention.last
+    length = _LENGTH.search(sentence)
+    if (last is None or last == mention.first) and length is not None:
+        last = mention.first + timedelta(days=_DAYS[length.group(1).lower()] - 1)
+    if last is not None and last != mention.first and len(status.facts) > 1:
+        facts[status.facts[1]] = last.isoformat()
+    return facts, mention.kind
+
+
+def event_date(rules: _Rules, sentence: str, published_at: datetime) -> DateMention | None:
+    """The date the sentence gives for the event: not a date nearer another place, not a
+    weekday in past tense (when something was said), not before the day before publication,
+    not in another year than stated."""
+    earliest = published_at.date() - timedelta(days=1)
+    dateline = dateline_end(sentence)
+    kept = []
+    for mention in find_dates(sentence, published_at):
+        if mention.start < dateline:
+            continue
+        if mention.first < earliest or mention.first > earliest + timedelta(days=366):
+            continue
+        if mention.tense == "past":
+            continue
+        if mention.kind != "absolute" and (
+                mention.first < published_at.date()
+                or weekday_tense(sentence, mention.start) != "future"):
+            continue
+        if _nearer_other_place(rules, sentence, mention):
+            continue
+        kept.append(mention)
+    preference = {"absolute": 0, "weekday": 1, "relative": 2}
+    kept.sort(key=lambda m: (not m.is_range, preference[m.kind], m.start))
+    return kept[0] if kept else None
+
+
+def _nearer_other_place(rules: _Rules, sentence: str, mention: DateMention) -> bool:
+    """Is the place named closest before the date (or after, if none before) another one?"""
+    if rules.other_places is None:
+        return False
+    places = [(m.start(), False) for m in rules.place.finditer(sentence)]
+    places += [(m.start(), True) for m in rules.other_places.finditer(sentence)]
+    before = [p for p in places if p[0] < mention.start]
+    if before:
+        return max(before)[1]
+    after = [p for p in places if p[0] >= mention.end]
+    return min(after)[1] if after else False
+
+
+def _rules(spec: StorylineSpec) -> _Rules:
+    cached = _CACHE.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    rules = compile_rules(spec)
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[id(spec)] = (spec, rules)
+    return rules
+
+
+def compile_rules(spec: StorylineSpec) -> _Rules:
+    """The storyline's status rules as compiled patterns ({place}/{actor} expanded)."""
+    r = spec.status_rules
+    place = _alternation(r.place)
+    actor = _alternation(r.actor)
+
+    def compile_all(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p.replace("{place}", place).replace("{actor}", actor), _FLAGS)
+                     for p in patterns)
+
+    ids = spec.status_ids()
+    setback_rank = len(ids)
+    statuses = tuple(
+        _Status(s, setback_rank + i if s.setback else i, compile_all(s.cues),
+                compile_all(s.also), compile_all(s.unless))
+        for i, s in enumerate(spec.statuses))
+    return _Rules(
+        statuses=statuses, actor=re.compile(actor, _FLAGS), place=re.compile(place, _FLAGS),
+        other_places=re.compile(_alternation(r.other_places), _FLAGS) if r.other_places
+        else None,
+        negations=compile_all(r.negations), history=compile_all(r.history),
+        hedges=compile_all(r.hedges), ignore=compile_all(r.ignore))
+
+
+def _alternation(patterns: tuple[str, ...]) -> str:
+    if not patterns:
+        return r"(?!x)x"
+    return r"\b(?:" + "|".join(patterns) + r")\b"
+

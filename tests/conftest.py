@@ -1,0 +1,79 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when
+MONITOR_TEST_DATABASE_URL is set), each test on a fresh, migrated database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.db.engine import create_engine, normalize_url, session_factory, upgrade
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED_DATA = PROJECT.parent / "shared" / "data"
+PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL")
+_TEMPLATE = f"monitor_test_template_{os.getpid()}"  # one per run: parallel runs
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """A migrated template database; each test's database is cloned from it."""
+    if not PG_URL:
+        yield None
+        return
+    admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{_TEMPLATE}"'))
+    url = make_url(normalize_url(PG_URL)).set(database=_TEMPLATE).render_as_string(False)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield _TEMPLATE
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 pg_template: str | None) -> Iterator[str]:
+    """URL of a fresh, migrated database: a SQLite file, or a PostgreSQL clone."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'monitor.db'}"
+        engine = create_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    assert PG_URL and pg_template
+    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = create_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)

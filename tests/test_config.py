@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.errors import ConfigError
+from tests.conftest import PROJECT
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the shipped config and seeds, to break on purpose."""
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    shutil.copytree(PROJECT / "seeds", tmp_path / "seeds")
+    return tmp_path
+
+
+def test_shipped_config_is_valid(project: Path) -> None:
+    config = load_config(project / "config", env={})
+    assert [s.id for s in config.storylines] == ["putin-pyongyang-visit"]
+    assert len(config.storylines[0].seeds) == 5
+    assert len(config.feeds) >= 10
+    assert config.settings.database_url.startswith("sqlite:///")
+
+
+def test_every_problem_is_reported_with_file_and_key_path(project: Path) -> None:
+    settings = project / "config" / "monitor.toml"
+    text = settings.read_text().replace("[polling]\n", "[polling]\nintervall_seconds = 60\n")
+    settings.write_text(text.replace("port = 9108", 'port = "ninety"'))
+    (project / "seeds" / "003_24a45464d321b182.txt").unlink()
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    problems = err.value.problems
+    assert f"{settings}: polling.intervall_seconds: unknown key" in problems
+    assert any(p.startswith(f"{settings}: server.port: ") for p in problems)
+    storyline = project / "config" / "storylines" / "putin-pyongyang-visit.toml"
+    assert f"{storyline}: seeds.3: seed file seeds/003_24a45464d321b182.txt not found" in problems
+    assert len(problems) == 3
+
+
+def test_environment_overrides_files(project: Path) -> None:
+    env = {"MONITOR_DATABASE_URL": "postgresql://u@h/db", "MONITOR_ALLOW_PRIVATE_HOSTS":
+           "127.0.0.1, localhost", "MONITOR_SLACK_BASE_URL": "http://127.0.0.1:1/api/",
+           "SLACK_BOT_TOKEN": "xoxb-secret"}
+    settings = load_config(project / "config", env=env).settings
+    assert settings.database_url == "postgresql://u@h/db"
+    assert settings.http.allow_private_hosts == ("127.0.0.1", "localhost")
+    assert settings.slack.base_url == "http://127.0.0.1:1/api/"
+    assert settings.slack.bot_token is not None
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-secret"
+    assert "xoxb-secret" not in repr(settings) and "xoxb-secret" not in str(settings.model_dump())
+
+
+def test_secret_read_from_file_named_in_environment(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "token").write_text("xoxb-from-file\n")
+    env = {"SLACK_BOT_TOKEN_FILE": str(tmp_path / "token")}
+    token = load_config(project / "config", env=env).settings.slack.bot_token
+    assert token is not None and token.get_secret_value() == "xoxb-from-file"
+
+
+def test_secret_in_config_file_is_refused(project: Path) -> None:
+    settings = project / "config" / "monitor.toml"
+    settings.write_text(settings.read_text().replace("[slack]\n", '[slack]\nbot_token = "x"\n'))
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    assert any("slack.bot_token: secrets are not read" in p for p in err.value.problems)
+
+
+def test_invalid_toml_names_the_file(project: Path) -> None:
+    (project / "config" / "feeds.toml").write_text("[[feeds]\nurl = ")
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    assert err.value.problems[0].startswith(f"{project / 'config' / 'feeds.toml'}: invalid TOML")
