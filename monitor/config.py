@@ -91,7 +91,9 @@ class SlackSettings(Section):
 
 
 class AlertSettings(Section):
-    max_attempts: int = Field(8, ge=1, description="Attempts before an alert is dead")
+    max_attempts: int = Field(
+        12, ge=1, description="Attempts before an alert is dead (12 with the default backoff: "
+        "~5 h of Slack outage)")
     backoff_base_seconds: int = Field(30, ge=1, description="First retry delay")
     backoff_max_seconds: int = Field(3600, ge=1, description="Longest retry delay")
     lease_seconds: int = Field(120, ge=10, description="A claimed alert returns to the pool after")

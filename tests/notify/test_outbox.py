@@ -41,8 +41,8 @@ def bot(slack: FakeSlack, *, token: str = "xoxb-test", timeout: float = 2.0) -> 
 
 
 def run(sessions: sessionmaker[Session], notifier: Notifier, now: datetime,
-        worker_id: str = "w1") -> DispatchSummary:
-    ctx = DispatchContext(sessions=sessions, notifier=notifier, settings=SETTINGS,
+        worker_id: str = "w1", settings: AlertSettings = SETTINGS) -> DispatchSummary:
+    ctx = DispatchContext(sessions=sessions, notifier=notifier, settings=settings,
                           worker_id=worker_id)
     return asyncio.run(dispatch(ctx, now))
 
@@ -112,6 +112,23 @@ def test_slack_down_for_a_whole_run_leaves_alerts_pending_and_a_later_run_sends_
     assert sorted(m.metadata["event_payload"]["alert_id"] for m in slack.messages  # type: ignore[index]
                   ) == ids
     assert run(sessions, bot(slack), later + timedelta(hours=1)).claimed == 0
+
+
+def test_slack_down_for_an_hour_loses_no_alert_with_the_default_settings(
+        sessions: sessionmaker[Session], slack: FakeSlack) -> None:
+    defaults = AlertSettings()
+    alert_id = new_alert(sessions)
+    slack.down = True
+    now = T0
+    while now < T0 + timedelta(minutes=65):  # the daemon dispatches every few seconds
+        assert run(sessions, bot(slack), now, settings=defaults).dead == 0
+        now += timedelta(minutes=1)
+    row = alert(sessions, alert_id)
+    assert row.state == "pending" and row.attempts >= 7
+    slack.down = False
+    assert row.next_attempt_at is not None
+    assert run(sessions, bot(slack), row.next_attempt_at, settings=defaults).sent == 1
+    assert len(slack.messages) == 1 and alert(sessions, alert_id).state == "sent"
 
 
 def test_unreachable_slack_is_retried_with_backoff(sessions: sessionmaker[Session]) -> None:
