@@ -14,7 +14,6 @@ from monitor.clock import SystemClock
 from monitor.config import load_config
 from monitor.db import alerts as repo
 from monitor.db.engine import transaction
-from monitor.notify.outbox import DispatchContext, dispatch, make_notifier, send_test
 
 app = typer.Typer(help="Slack alerts: the outbox (pending, sent, dead), retries, a test message.",
                   no_args_is_help=True)
@@ -64,6 +63,8 @@ def retry(alert_id: Annotated[int, typer.Argument(help="Alert id (see `monitor a
 @app.command()
 def send() -> None:
     """Send every due alert now (what the daemon's dispatcher does on each tick)."""
+    from monitor.notify.outbox import DispatchContext, dispatch, make_notifier
+
     with app_context() as ctx:
         notifier = make_notifier(ctx.config.settings)
         summary = asyncio.run(dispatch(DispatchContext(
@@ -80,6 +81,8 @@ def test(
         "--channel", help="Channel to post to [default: slack.channel]")] = None,
 ) -> None:
     """Send a test message to the configured channel (checks token, webhook and channel)."""
+    from monitor.notify.outbox import make_notifier, send_test
+
     settings = load_config(config_dir()).settings
     target = channel or settings.slack.channel
     notifier = make_notifier(settings)

@@ -14,27 +14,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from monitor.app import App, open_app
-from monitor.backfill import (
-    BackfillOptions,
-    BackfillSummary,
-    Event,
-    LoadedSource,
-    Replay,
-    archive_source,
-    directory_source,
-    jsonl_source,
-    live_feeds_source,
-    replay_database,
-    replay_drafts,
-    resolve_source,
-    seeds_source,
-    throwaway_copy,
-)
 from monitor.cli.context import config_dir
 from monitor.cli.render import ItemProgress, console, err_console, print_table, when
 from monitor.clock import ReplayClock
@@ -42,7 +26,9 @@ from monitor.config import load_config
 from monitor.db import storylines as storylines_repo
 from monitor.errors import MonitorError
 from monitor.logs import configure_logging
-from monitor.notify.outbox import DEFER_SECONDS, DispatchContext, dispatch, make_notifier
+
+if TYPE_CHECKING:  # the pipeline (scikit-learn, datasketch) loads only when backfill runs
+    from monitor.backfill import BackfillOptions, BackfillSummary, Event, LoadedSource, Replay
 
 DISPATCH_ROUNDS = 10
 
@@ -73,6 +59,8 @@ def backfill(
         "--format", help="table, or jsonl: one event per line")] = BackfillFormat.table,
 ) -> None:
     """Replay history (seeds, files, JSONL, feed archives, the database) through the pipeline."""
+    from monitor.backfill import BackfillOptions, Replay, resolve_source
+
     if dry_run and notify:
         raise typer.BadParameter("a dry run sends nothing; drop --notify or --dry-run")
     kind, path = resolve_source(source)
@@ -102,6 +90,8 @@ def backfill(
 
 @contextmanager
 def _state(dry_run: bool) -> Iterator[App]:
+    from monitor.backfill import throwaway_copy
+
     if not dry_run:
         with open_app(config_dir()) as app:
             yield app
@@ -115,12 +105,22 @@ def _state(dry_run: bool) -> Iterator[App]:
 
 def _run(app: App, replay: Replay, kind: str, path: Path | None,
          options: BackfillOptions) -> BackfillSummary:
+    from monitor.backfill import replay_database, replay_drafts
+
     if kind == "db":
         return replay_database(replay, options)
     return replay_drafts(replay, _load(app, kind, path), options)
 
 
 def _load(app: App, kind: str, path: Path | None) -> LoadedSource:
+    from monitor.backfill import (
+        archive_source,
+        directory_source,
+        jsonl_source,
+        live_feeds_source,
+        seeds_source,
+    )
+
     settings = app.config.settings
     if kind == "seeds":
         return seeds_source(app.seeds())
@@ -157,6 +157,8 @@ def _bound(value: str | None, *, end: bool) -> datetime | None:
 
 def _dispatch(app: App) -> None:
     """Send what the replay queued (a storyline's later alerts wait for its first)."""
+    from monitor.notify.outbox import DEFER_SECONDS, DispatchContext, dispatch, make_notifier
+
     settings = app.config.settings
     ctx = DispatchContext(app.sessions, make_notifier(settings), settings.alerts,
                           app.worker_id)

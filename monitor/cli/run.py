@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,9 +10,11 @@ from monitor.app import default_worker_id
 from monitor.cli.context import app_context, config_dir
 from monitor.cli.render import OutputFormat, console, print_json
 from monitor.config import load_config
-from monitor.daemon import OnceSummary, run_daemon, run_once
 from monitor.lock import RunLock
 from monitor.logs import configure_logging
+
+if TYPE_CHECKING:  # the pipeline (scikit-learn, datasketch) loads only when the daemon runs
+    from monitor.daemon import OnceSummary
 
 
 def run(
@@ -22,6 +24,8 @@ def run(
         "--format", help="--once summary as table or json")] = OutputFormat.table,
 ) -> None:
     """Run the daemon: poll feeds on schedule, process articles, send alerts."""
+    from monitor.daemon import run_daemon, run_once
+
     settings = load_config(config_dir()).settings
     configure_logging(settings.logging)
     # Taken before the database is opened (and migrated): a second process on one SQLite

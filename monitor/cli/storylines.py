@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,9 @@ from monitor.cli.render import OutputFormat, console, emit, print_json, print_ta
 from monitor.db import matches as matches_repo
 from monitor.db import storylines as repo
 from monitor.errors import MonitorError
-from monitor.storylines import explain as explaining
-from monitor.storylines import suggest as suggesting
+
+if TYPE_CHECKING:  # scikit-learn loads only for the commands that use it
+    from monitor.storylines.explain import Explanation
 
 app = typer.Typer(help="Tracked storylines: status, seeds, timeline.", no_args_is_help=True)
 
@@ -80,6 +81,8 @@ def explain(
     """Show why an article does or does not match a storyline (stores nothing)."""
     if (url is None) == (file is None):
         raise typer.BadParameter("give exactly one of --url or --file")
+    from monitor.storylines import explain as explaining
+
     with app_context() as ctx:
         spec = ctx.config.storyline(storyline_id)
         if spec is None:
@@ -95,7 +98,7 @@ def explain(
     _print_explanation(result)
 
 
-def _print_explanation(result: explaining.Explanation) -> None:
+def _print_explanation(result: Explanation) -> None:
     e = result.explanation
     verdict = ("[green]MATCH[/]" if result.matched else
                "[yellow]NEAR MISS[/]" if result.near_miss else "[red]NO MATCH[/]")
@@ -148,6 +151,9 @@ def suggest(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Propose entity groups and keywords from seed articles, as a storyline TOML snippet."""
+    from monitor.storylines import explain as explaining
+    from monitor.storylines import suggest as suggesting
+
     seeds = [*seeds, *(more or [])]
     texts = [explaining.read_article(p) for p in seeds]
     extra = [explaining.read_article(p) for p in background or []]
