@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,15 +57,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         engine.dispose()
         yield url
         return
-    assert PG_URL and pg_template
-    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    assert pg_template
+    with pg_clone(pg_template, "monitor_test") as url:
+        yield url
+
+
+@contextmanager
+def pg_clone(template: str, prefix: str) -> Iterator[str]:
+    """URL of a new PostgreSQL database copied from `template`, dropped afterwards."""
+    assert PG_URL
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

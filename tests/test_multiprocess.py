@@ -8,7 +8,6 @@ others once their lease has expired, and not before. Skipped without MONITOR_TES
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -17,11 +16,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from monitor.clock import ensure_utc
 from monitor.db.engine import normalize_url
-from tests.conftest import PG_URL, PROJECT
+from tests.conftest import PG_URL, PROJECT, pg_clone
 from tests.fakes.feed_server import FeedServer, Route
 from tests.fakes.monitor_process import (
     MonitorProcess,
@@ -55,15 +53,9 @@ class TimedRequests(list[dict[str, str]]):
 
 @pytest.fixture
 def pg_url(pg_template: str | None) -> Iterator[str]:
-    assert PG_URL and pg_template
-    name = f"monitor_mp_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    assert pg_template
+    with pg_clone(pg_template, "monitor_mp") as url:
+        yield url
 
 
 @pytest.fixture
