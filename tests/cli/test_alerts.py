@@ -94,3 +94,23 @@ def test_test_message_with_a_bad_token_fails_with_one_clear_line(
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: Slack rejected the bot token (invalid_auth): "
                                      "check SLACK_BOT_TOKEN")
+
+
+def test_seed_backfill_with_notify_posts_two_threaded_messages_and_a_rerun_posts_none(
+        project: Path, database_url: str, slack: FakeSlack) -> None:
+    env = slack_env(database_url, slack)
+    first = monitor(project, "backfill", "--source", "seeds", "--notify", env=env)
+    assert first.returncode == 0, first.stderr
+
+    opening, reply = slack.messages
+    assert opening.thread_ts is None and opening.channel_id == "C0NEWS"
+    assert (reply.thread_ts, reply.reply_broadcast) == (opening.ts, True)
+    assert "Putin Pyongyang visit date" in opening.text and "proposed" in opening.text
+    assert "proposed → scheduled" in reply.text and "Tue 18 Jun 2024" in reply.text
+    for message in (opening, reply):
+        assert message.blocks[0]["type"] == "header"
+        assert all(len(json.dumps(block)) < 3100 for block in message.blocks)
+
+    again = monitor(project, "backfill", "--source", "seeds", "--notify", env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(slack.messages) == 2
