@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.clock import Clock, SystemClock
 from monitor.config import AppConfig, load_config
 from monitor.db import storylines as storylines_repo
-from monitor.db.engine import create_engine, ensure_schema, session_factory, transaction
+from monitor.db.engine import (
+    create_engine,
+    ensure_schema,
+    session_factory,
+    startup_lock,
+    transaction,
+)
 from monitor.logs import configure_logging
 from monitor.storylines.seeds import Seed, load_seeds
 
@@ -55,11 +61,12 @@ def open_app(config_dir: Path | None = None, *, clock: Clock | None = None,
     engine = create_engine(database_url or settings.database_url,
                            pool_size=settings.database.pool_size)
     try:
-        ensure_schema(engine)
         app = App(config=config, engine=engine, sessions=session_factory(engine),
                   clock=clock or SystemClock(),
                   worker_id=settings.daemon.worker_id or default_worker_id())
-        sync_config(app)
+        with startup_lock(engine):  # processes starting together take turns
+            ensure_schema(engine)
+            sync_config(app)
         yield app
     finally:
         engine.dispose()

@@ -154,3 +154,32 @@ def ensure_schema(engine: Engine) -> None:
     check_connection(engine)
     if current_revision(engine) != head_revision():
         upgrade(engine)
+
+
+_STARTUP_LOCK = 0x6D6F6E69746F72  # "monitor": one advisory lock id for every process
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serialize start-up work (migrations, syncing the config into the database) between
+    processes that start together on one PostgreSQL: without it two of them insert the same
+    storyline or create the same table and one crashes. A session-level advisory lock, freed
+    when the connection closes, also if the process dies. SQLite needs none (its writes are
+    serialized by BEGIN IMMEDIATE, and one daemon at a time holds the file)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    try:
+        conn = engine.connect()
+        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
+        conn.commit()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot lock the database for start-up: {exc}") from exc
+    try:
+        yield
+    finally:
+        try:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_LOCK})
+            conn.commit()
+        finally:
+            conn.close()

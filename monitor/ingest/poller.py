@@ -189,8 +189,11 @@ async def _process(ctx: PollContext, feed: repo.FeedRow, result: FetchResult, no
     done = [mark for mark in marks if mark is not None]
     await asyncio.to_thread(_mark, ctx.sessions, feed.id, done, now)
     articles = sum(1 for mark in done if mark.outcome.startswith("stored"))
-    log.info("feed.polled", feed_id=feed.id, status=result.status, items=len(parsed.items),
-             new_items=len(new), articles=articles, problem=parsed.problem)
+    # A poll that brought nothing new is a debug line: 3,000 feeds would log 3,000 info
+    # lines per interval; poll.cycle sums them up at info.
+    (log.info if new or parsed.problem else log.debug)(
+        "feed.polled", feed_id=feed.id, status=result.status, items=len(parsed.items),
+        new_items=len(new), articles=articles, problem=parsed.problem)
     return _succeeded(ctx, feed, now, "ok", result, digest, parsed, new_items=len(done),
                       articles=articles)
 

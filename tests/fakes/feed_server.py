@@ -98,6 +98,7 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 return
             if route.hold:
                 server.release.wait(30)
+                self.close_connection = True  # no answer: the client sees the connection drop
                 return
             if self._not_modified(route):
                 self._send(304, b"", None, self._validators(route))
