@@ -106,6 +106,9 @@ class StatusRulesSpec(Spec):
     other_places: tuple[str, ...] = Field(
         (), description="Places of other events: a date nearer one of these than a {place} "
         "is not the event's date")
+    other_actors: tuple[str, ...] = Field(
+        (), description="People whose own trips are not the event (ministers, envoys): a cue "
+        "whose nearest preceding person is one of them, not an {actor}, is not read")
     negations: tuple[str, ...] = Field(
         (), description="Denials and attributions: a sentence matching one signals nothing")
     history: tuple[str, ...] = Field(
@@ -116,8 +119,8 @@ class StatusRulesSpec(Spec):
     ignore: tuple[str, ...] = Field(
         (), description="Phrases removed before the history check (\"first visit since 2000\")")
 
-    @field_validator("actor", "place", "other_places", "negations", "history", "hedges",
-                     "ignore")
+    @field_validator("actor", "place", "other_places", "other_actors", "negations", "history",
+                     "hedges", "ignore")
     @classmethod
     def _check_rules(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(patterns)
@@ -132,6 +135,9 @@ class CorroborationSpec(Spec):
         1, ge=1, description="Distinct outlets needed to reach a status with not_before_fact "
         "while that fact is unknown (an arrival before any announced date)")
     trusted: tuple[str, ...] = Field((), description="Outlets whose word alone suffices")
+    window_days: float = Field(
+        3, gt=0, description="Reports corroborate each other only when published at most "
+        "this many days apart (the same news, not an old sentence read the same way)")
 
 
 class SeedMeta(Spec):

@@ -57,6 +57,8 @@ _OPENING_MONTH = re.compile(
     rf"^\W*(?:back |earlier |late |early )?(?:in|last|since|on|by|during|from) "
     rf"(?:late |early |mid-?)?(?P<month>{MONTH_NAME})\b(?!\s+\d)", _FLAGS)
 _DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
+_COMPANY = re.compile(r"\b(?:accompanied by|along with|together with|joined by|with|and)\b",
+                      _FLAGS)
 _LENGTH = re.compile(r"\b(two|three|2|3)-day\b", _FLAGS)
 
 
@@ -75,6 +77,7 @@ class _Rules:
     actor: re.Pattern[str]
     place: re.Pattern[str]
     other_places: re.Pattern[str] | None
+    other_actors: re.Pattern[str] | None
     negations: tuple[re.Pattern[str], ...]
     history: tuple[re.Pattern[str], ...]
     hedges: tuple[re.Pattern[str], ...]
@@ -209,7 +212,8 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
 def _cue(rules: _Rules, status: _Status, sentence: str) -> str | None:
     """The cue pattern of `status` the sentence matches (None when none, or vetoed)."""
     cue = next((c for c in status.cues if any(
-        not _elsewhere(rules, sentence, m) for m in c.finditer(sentence))), None)
+        not _elsewhere(rules, sentence, m) and not _someone_else(rules, sentence, m)
+        for m in c.finditer(sentence))), None)
     if cue is None:
         return None
     if status.also and not any(clause_tense(sentence, m.start()) != "past"
@@ -229,6 +233,24 @@ def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
     window = sentence[match.start():min(clause.start() if clause else len(sentence),
                                         match.end() + _WINDOW)]
     return bool(rules.other_places.search(window)) and not rules.place.search(window)
+
+
+def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
+    """Is the cue about another person's trip ("Foreign Minister Lavrov wrapped up a trip to
+    Pyongyang ... after Kim's summit with Putin")? True when the nearest person named before
+    the cue's end is one of `other_actors`, not the storyline's actor."""
+    if rules.other_actors is None:
+        return False
+    other = [m.start() for m in rules.other_actors.finditer(sentence, 0, match.start())]
+    if not other:
+        return False
+    actor = [m.end() for m in rules.actor.finditer(sentence, 0, match.end())]
+    if not actor:
+        return True
+    if actor[-1] > other[-1]:
+        return False
+    # "Putin, accompanied by Foreign Minister Lavrov, arrived": company, not the subject.
+    return not _COMPANY.search(sentence, actor[-1], other[-1])
 
 
 def _veto(rules: _Rules, sentence: str, published_at: datetime) -> tuple[str, str] | None:
@@ -350,6 +372,8 @@ def compile_rules(spec: StorylineSpec) -> _Rules:
     return _Rules(
         statuses=statuses, actor=re.compile(actor, _FLAGS), place=re.compile(place, _FLAGS),
         other_places=re.compile(_alternation(r.other_places), _FLAGS) if r.other_places
+        else None,
+        other_actors=re.compile(_alternation(r.other_actors), _FLAGS) if r.other_actors
         else None,
         negations=compile_all(r.negations), history=compile_all(r.history),
         hedges=compile_all(r.hedges), ignore=compile_all(r.ignore))

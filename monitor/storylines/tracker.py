@@ -6,8 +6,8 @@ Rules: a storyline moves forward along its declared order (skipping is allowed);
 backwards, or into a setback status (cancelled/postponed), only through a declared
 transition; history is not news, so anything else is ignored. A move of the key fact (the
 visit date moves out of the known dates) within the same status is a change too. Each kind
-of change needs its corroboration: distinct outlets (the reporting one included) or one
-trusted outlet.
+of change needs its corroboration: distinct outlets (the reporting one included) that
+published within `corroboration.window_days` of each other, or one trusted outlet.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def decide(spec: StorylineSpec, state: StorylineState, observation: Observation,
     kind = change_kind(spec, state, observation, report)
     if kind is None:
         return None
-    reports = _distinct_outlets([report, *support])
+    window = timedelta(days=spec.corroboration.window_days)
+    reports = _distinct_outlets([report, *(r for r in support
+                                           if abs(r.published_at - report.published_at) <= window)])
     needed = _needed(spec, kind)
     if kind == "forward" and _unanchored(spec, state, observation):
         needed = max(needed, spec.corroboration.unanchored)

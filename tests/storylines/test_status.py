@@ -305,3 +305,26 @@ def test_a_timeframe_of_something_past_is_not_imminence() -> None:
                    MAY) is None
     observation = observe(SPEC, title, "The visit is expected within days.", JUN10)
     assert observation is not None and observation.status == "imminent"
+
+
+@pytest.mark.parametrize(("sentence", "when"), [
+    ("Foreign Minister Sergei Lavrov ended his two-day visit to Pyongyang on Thursday, weeks "
+     "after Kim Jong Un's summit with Vladimir Putin in Russia.", datetime(2023, 10, 19, 12,
+                                                                          tzinfo=UTC)),
+    ("A Russian parliamentary delegation arrived in Pyongyang on Friday, as Putin's visit "
+     "is being prepared.", MAY),
+    ("Defence Minister Andrei Belousov landed in Pyongyang, where he met Kim Jong Un to "
+     "discuss Putin's invitation.", MAY),
+])
+def test_another_officials_trip_is_not_the_visit(sentence: str, when: datetime) -> None:
+    assert status_of(sentence, when)[0] in (None, "proposed")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Putin, accompanied by Foreign Minister Sergei Lavrov and Defence Minister Andrei "
+    "Belousov, arrived in Pyongyang early on Wednesday.",
+    "Lavrov told reporters that Putin had arrived in Pyongyang.",
+    "Kim Jong Un greeted Putin at Pyongyang's Sunan airport.",
+])
+def test_putin_arriving_in_company_is_underway(sentence: str) -> None:
+    assert status_of(sentence, WED)[0] == "underway"

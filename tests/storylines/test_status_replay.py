@@ -31,8 +31,9 @@ def _items(path: Path) -> list[Item]:
 
 @pytest.mark.parametrize("corpus", [
     FIXTURES / "visit_2024",
-    # written independently and used as a check only, never to tune the cues on
+    # written independently and used as checks only, never to tune the cues on
     PROJECT / "tests" / "fixtures" / "storylines_heldout" / "heldout_2024",
+    PROJECT / "tests" / "fixtures" / "storylines_check" / "check_2024",
 ], ids=lambda p: p.name)
 def test_corpus_replay_gives_the_expected_timeline(corpus: Path) -> None:
     jsonl = corpus.with_suffix(".jsonl")

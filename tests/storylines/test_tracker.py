@@ -140,3 +140,15 @@ def test_a_relative_date_one_day_off_is_not_a_date_move() -> None:
                          {"date_kind": "absolute"})
     change = decide(SPEC, state("scheduled", DATE), stated, report(1, "Yonhap"), support, T0)
     assert change is not None and change.explanation["kind"] == "fact_change"
+
+
+def test_reports_days_apart_do_not_corroborate_each_other() -> None:
+    """An old sentence read the same way is not a second outlet confirming today's news."""
+    months_before = Report(1, 1, "https://example.org/1", "TASS", "title 1",
+                           T0 - timedelta(days=200))
+    assert decide(SPEC, state("proposed"), obs("underway"), report(2, "AP"),
+                  [months_before], T0) is None
+    hours_before = report(1, "TASS", hours=-10)
+    change = decide(SPEC, state("proposed"), obs("underway"), report(2, "AP"), [hours_before],
+                    T0)
+    assert change is not None and change.report.outlet == "TASS"
