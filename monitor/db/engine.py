@@ -169,12 +169,14 @@ def startup_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
+    check_connection(engine)  # an unreachable server is reported as such, URL masked
     try:
         conn = engine.connect()
         conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
         conn.commit()
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot lock the database for start-up: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"cannot lock the database for start-up: {reason}") from exc
     try:
         yield
     finally:

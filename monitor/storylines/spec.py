@@ -107,7 +107,7 @@ class StatusRulesSpec(Spec):
         (), description="Places of other events: a date nearer one of these than a {place} "
         "is not the event's date")
     other_actors: tuple[str, ...] = Field(
-        (), description="People whose own trips are not the event (ministers, envoys): a cue "
+        (), description="People whose own trips are not the event (ministers, delegations): a cue "
         "whose nearest preceding person is one of them, not an {actor}, is not read")
     negations: tuple[str, ...] = Field(
         (), description="Denials and attributions: a sentence matching one signals nothing")
