@@ -193,12 +193,13 @@ class TimedFetcher(Fetcher):
 
     async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                   max_bytes: int | None = None, accept: str = FEED_ACCEPT,
-                  content_types: tuple[str, ...] | None = None) -> FetchResult:
+                  content_types: tuple[str, ...] | None = None,
+                  timeout: float | None = None) -> FetchResult:
         started = time.perf_counter()
         try:
             return await super().get(url, etag=etag, last_modified=last_modified,
                                      max_bytes=max_bytes, accept=accept,
-                                     content_types=content_types)
+                                     content_types=content_types, timeout=timeout)
         finally:
             kind = "feed" if accept == FEED_ACCEPT else "article"
             self.metrics.fetch_seconds.labels(kind=kind).observe(time.perf_counter() - started)

@@ -96,19 +96,28 @@ class Fetcher:
 
     async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                   max_bytes: int | None = None, accept: str = FEED_ACCEPT,
-                  content_types: tuple[str, ...] | None = None) -> FetchResult:
+                  content_types: tuple[str, ...] | None = None,
+                  timeout: float | None = None) -> FetchResult:
         """GET `url` under every limit. Raises FetchError on network errors, 4xx/5xx,
         the size cap, redirect loops or too many redirects, and refused addresses.
 
         With `content_types`, a 200 response of another type is not read: the result has an
-        empty body and `skipped` says why."""
+        empty body and `skipped` says why. `timeout` bounds the whole call (waiting for a
+        connection slot, redirects and retries included), e.g. to the caller's lease."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         cap = max_bytes or self._settings.max_response_bytes
-        return await self._follow(url, headers, cap, content_types)
+        if timeout is None:
+            return await self._follow(url, headers, cap, content_types)
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._follow(url, headers, cap, content_types)
+        except TimeoutError as exc:
+            raise FetchError(f"{url}: no response within the {timeout:.1f}s left of the "
+                             f"lease") from exc
 
     async def _follow(self, url: str, headers: dict[str, str], cap: int,
                       content_types: tuple[str, ...] | None) -> FetchResult:

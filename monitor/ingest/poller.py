@@ -85,23 +85,35 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
     summary = PollSummary()
     polling = ctx.settings.polling
     workers = max(1, ctx.settings.http.max_connections)
-    queue: asyncio.Queue[repo.FeedRow | None] = asyncio.Queue(maxsize=2 * polling.batch_size)
+    queue: asyncio.Queue[tuple[repo.FeedRow, datetime] | None] = asyncio.Queue(
+        maxsize=2 * polling.batch_size)
     recorder = _Recorder(ctx, summary)
+    # A feed is fetched only within its lease (less a margin): after it, another worker may
+    # hold the feed, and two polls in one interval are what leases exist to prevent.
+    margin = timedelta(seconds=min(5.0, polling.lease_seconds / 10))
 
     async def claimer() -> None:
         try:
             while (ctx.stop is None or not ctx.stop.is_set()) and (
                     batch := await asyncio.to_thread(_claim, ctx.sessions, ctx.worker_id,
-                                                     _clock_now(ctx, now), polling)):
+                                                     claimed_at := _clock_now(ctx, now),
+                                                     polling)):
+                until = claimed_at + timedelta(seconds=polling.lease_seconds) - margin
                 for feed in batch:
-                    await queue.put(feed)
+                    await queue.put((feed, until))
         finally:
             for _ in range(workers):
                 await queue.put(None)
 
     async def worker() -> None:
-        while (feed := await queue.get()) is not None:
-            await recorder.add(await poll_feed(ctx, feed, _clock_now(ctx, now), sink))
+        while (item := await queue.get()) is not None:
+            feed, until = item
+            current = _clock_now(ctx, now)
+            if current >= until:  # waited in the queue past its lease: someone else's now
+                summary.feeds["lease_expired"] += 1
+                log.warning("feed.lease_expired", feed_id=feed.id, worker_id=ctx.worker_id)
+                continue
+            await recorder.add(await poll_feed(ctx, feed, current, sink, until=until))
 
     async with asyncio.TaskGroup() as group:  # a database failure cancels the whole cycle
         group.create_task(claimer())
@@ -156,10 +168,12 @@ def _record(sessions: sessionmaker[Session], records: list[repo.PollRecord],
 
 
 async def poll_feed(ctx: PollContext, feed: repo.FeedRow, now: datetime,
-                    sink: Sink) -> FeedOutcome:
-    """Poll one feed; never raises (a failure becomes the feed's recorded outcome)."""
+                    sink: Sink, *, until: datetime | None = None) -> FeedOutcome:
+    """Poll one feed; never raises (a failure becomes the feed's recorded outcome). The feed
+    request ends by `until` (the lease) at the latest."""
+    timeout = None if until is None else max(0.0, (until - now).total_seconds())
     try:
-        result = await ctx.fetcher.get(feed.url, etag=feed.etag,
+        result = await ctx.fetcher.get(feed.url, etag=feed.etag, timeout=timeout,
                                        last_modified=feed.last_modified, accept=FEED_ACCEPT)
     except FetchError as exc:
         status = f"failed:{exc.status}" if exc.status else "failed:network"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -178,6 +179,24 @@ def test_failures_back_off_and_other_feeds_are_unaffected(
     assert feed(sessions, broken.id).next_poll_at == second + timedelta(seconds=120)
     assert feed(sessions, broken.id).failures == 2
     assert feed(sessions, good.id).failures == 0 and feed_server.hits["/news.rss"] == 1
+
+
+def test_a_feed_request_never_outlives_the_lease(sessions: sessionmaker[Session],
+                                                feed_server: FeedServer) -> None:
+    """Past its lease another worker may poll the feed: the request is abandoned first."""
+    config = settings()
+    config = config.model_copy(update={
+        "http": config.http.model_copy(update={"read_timeout": 30, "total_timeout": 60}),
+        "polling": config.polling.model_copy(update={"lease_seconds": 2})})
+    slow = add(sessions, feed_server.add("/slow.rss", Route(hold=True)))
+    started = time.monotonic()
+    summary, _ = poll(sessions, config=config)
+    took = time.monotonic() - started
+    stored = feed(sessions, slow.id)
+    assert summary.feeds == {"failed": 1} and 1.5 < took < 10
+    assert "left of the lease" in (stored.last_error or "")
+    with transaction(sessions) as s:  # the lease was released with the failure recorded
+        assert repo.claim_due(s, "w2", stored.next_poll_at, 10, 60)[0].id == slow.id
 
 
 def test_success_after_failures_resets_the_count(sessions: sessionmaker[Session],
