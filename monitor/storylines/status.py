@@ -59,6 +59,12 @@ _OPENING_MONTH = re.compile(
 _DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
 _COMPANY = re.compile(r"\b(?:accompanied by|along with|together with|joined by|with|and)\b",
                       _FLAGS)
+# Photo captions place people: "Putin, left, and Kim ...", "Kim (right) greets ...". Not a
+# departure.
+_CAPTION_POSITION = re.compile(
+    r",\s*(?:(?:second |third |far |top |bottom |front |back )?(?:left|right)|cent(?:er|re)"
+    r"|front|rear|top|bottom)\s*(?=,)|\s*\((?:(?:second |far )?(?:left|right)|cent(?:er|re)"
+    r"|[LRC]|front|rear|top|bottom|foreground|background)\)", _FLAGS)
 _LENGTH = re.compile(r"\b(two|three|2|3)-day\b", _FLAGS)
 
 
@@ -179,7 +185,8 @@ def _is_about(rules: _Rules, sentence: str, in_context: bool) -> bool:
 
 def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
           skipped: list[dict[str, Any]]) -> list[_Reading]:
-    """Every status the sentence signals as current news."""
+    """Every status the sentence signals as current news (`sentence` is its evidence)."""
+    evidence, sentence = sentence, _CAPTION_POSITION.sub("", sentence)
     candidates = [(s, cue) for s in rules.statuses if (cue := _cue(rules, s, sentence))]
     if not candidates:
         return []
@@ -204,7 +211,7 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
         if hedge is not None and status.spec.hedged_as is not None:
             target = next(s for s in rules.statuses if s.spec.id == status.spec.hedged_as)
             facts = {k: v for k, v in facts.items() if k in target.spec.facts}
-        readings.append(_Reading(target.spec.id, target.rank, index, sentence, cue, facts,
+        readings.append(_Reading(target.spec.id, target.rank, index, evidence, cue, facts,
                                  hedged=target is not status, date_kind=date_kind))
     return readings
 

@@ -328,3 +328,17 @@ def test_another_officials_trip_is_not_the_visit(sentence: str, when: datetime) 
 ])
 def test_putin_arriving_in_company_is_underway(sentence: str) -> None:
     assert status_of(sentence, WED)[0] == "underway"
+
+
+@pytest.mark.parametrize("caption", [
+    "Vladimir Putin, left, and Kim Jong Un review an honour guard in Pyongyang on Wednesday.",
+    "Kim Jong Un (right) and Vladimir Putin wave to the crowd in Pyongyang.",
+    "North Korean leader Kim Jong Un, second right, walks with Putin in Pyongyang.",
+])
+def test_a_photo_captions_left_and_right_are_not_a_departure(caption: str) -> None:
+    assert status_of(caption, WED)[0] != "concluded"
+
+
+def test_a_departure_is_still_read_after_the_caption_rule() -> None:
+    assert status_of("Putin left Pyongyang for Hanoi late on Wednesday, ending his state "
+                     "visit.", THU)[0] == "concluded"
