@@ -342,3 +342,24 @@ def test_a_photo_captions_left_and_right_are_not_a_departure(caption: str) -> No
 def test_a_departure_is_still_read_after_the_caption_rule() -> None:
     assert status_of("Putin left Pyongyang for Hanoi late on Wednesday, ending his state "
                      "visit.", THU)[0] == "concluded"
+
+
+def test_declining_to_give_dates_is_not_a_date() -> None:
+    friday = datetime(2024, 5, 31, 15, tzinfo=UTC)
+    assert status_of("Peskov on Friday declined to name a date for Putin's trip to North "
+                     "Korea, saying it would be announced in due course.", friday)[0] in (
+        None, "proposed")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The banquet for Putin ended late on Wednesday in Pyongyang, and talks resume tomorrow.",
+    "Talks between Putin and Kim Jong Un concluded in Pyongyang on Wednesday afternoon "
+    "with the signing of a partnership treaty.",
+])
+def test_a_part_of_the_visit_ending_is_not_the_visit_ending(sentence: str) -> None:
+    assert status_of(sentence, WED)[0] != "concluded"
+
+
+def test_leaving_after_the_talks_ended_is_still_the_end() -> None:
+    assert status_of("Putin left Pyongyang late on Wednesday after the talks ended.",
+                     THU)[0] == "concluded"

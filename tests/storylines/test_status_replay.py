@@ -35,6 +35,7 @@ def _items(path: Path) -> list[Item]:
     PROJECT / "tests" / "fixtures" / "storylines_heldout" / "heldout_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check" / "check_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check2" / "check2_2024",
+    PROJECT / "tests" / "fixtures" / "storylines_check3" / "check3_2024",
 ], ids=lambda p: p.name)
 def test_corpus_replay_gives_the_expected_timeline(corpus: Path) -> None:
     jsonl = corpus.with_suffix(".jsonl")
