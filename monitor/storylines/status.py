@@ -59,6 +59,12 @@ _OPENING_MONTH = re.compile(
 _DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
 _COMPANY = re.compile(r"\b(?:accompanied by|along with|together with|joined by|with|and)\b",
                       _FLAGS)
+# The outlet says it could not check what it reports.
+_UNVERIFIED = re.compile(
+    r"\bunconfirmed\b|\bunverified\b|\btreat (?:this |it )?with caution\b"
+    r"|\b(?:not|n't|never) (?:been |yet been )?able to (?:independently )?(?:verify|confirm)\b"
+    r"|\bcould not (?:be )?(?:independently )?(?:verif|confirm)\w*\s+(?:this|the report|it|"
+    r"the reports?|that)\b", _FLAGS)
 # Photo captions place people: "Putin, left, and Kim ...", "Kim (right) greets ...". Not a
 # departure.
 _CAPTION_POSITION = re.compile(
@@ -124,6 +130,7 @@ def observe(spec: StorylineSpec, title: str, text: str,
         title_about = title_about or (index == 0 and about)
         if about:
             readings.extend(_read(rules, sentence, index, local, skipped))
+    readings = _verified(sentences, readings, skipped)
     if not readings:
         return None
     best = max(readings, key=lambda r: (r.rank, -r.index))
@@ -163,6 +170,21 @@ def split_sentences(title: str, text: str) -> list[str]:
         if paragraph[start:].strip():
             sentences.append(paragraph[start:].strip())
     return sentences
+
+
+def _verified(sentences: list[str], readings: list[_Reading],
+              skipped: list[dict[str, Any]]) -> list[_Reading]:
+    """Drop what the outlet itself flags as unverified: in the title ("... (unconfirmed)"),
+    the sentence or the one after it ("We have not been able to verify this")."""
+    flagged = {i for i, sentence in enumerate(sentences) if _UNVERIFIED.search(sentence)}
+    kept = []
+    for reading in readings:
+        if flagged & {0, reading.index, reading.index + 1}:
+            skipped.append({"sentence_index": reading.index, "reason": "unverified",
+                            "statuses": [reading.status]})
+        else:
+            kept.append(reading)
+    return kept
 
 
 def _is_about(rules: _Rules, sentence: str, in_context: bool) -> bool:

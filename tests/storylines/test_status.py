@@ -363,3 +363,16 @@ def test_a_part_of_the_visit_ending_is_not_the_visit_ending(sentence: str) -> No
 def test_leaving_after_the_talks_ended_is_still_the_end() -> None:
     assert status_of("Putin left Pyongyang late on Wednesday after the talks ended.",
                      THU)[0] == "concluded"
+
+
+def test_what_the_outlet_flags_as_unverified_is_not_read() -> None:
+    text = ("A broadcaster reports that Putin's plane has landed in Pyongyang. We have not "
+            "been able to verify this.")
+    observation = observe(SPEC, "Putin said to have landed", text, TUE)
+    assert observation is None or observation.status != "underway"
+    flagged = observe(SPEC, "Putin lands in Pyongyang (unconfirmed)",
+                      "Putin's plane has landed in Pyongyang, a broadcaster said.", TUE)
+    assert flagged is None or flagged.status != "underway"
+    plain = observe(SPEC, "Putin lands in Pyongyang",
+                    "Putin's plane has landed in Pyongyang, state television said.", TUE)
+    assert plain is not None and plain.status == "underway"
