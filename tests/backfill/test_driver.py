@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -166,3 +167,17 @@ def test_notify_records_alerts_as_pending(replay: Replay, config: AppConfig) -> 
     replay_drafts(replay, _seeds(config), BackfillOptions(notify=True))
 
     assert _alert_states(replay.sessions) == ["pending", "pending"]
+
+
+def test_html_pages_replay_to_the_real_timeline(replay: Replay,
+                                                events: list[dict[str, Any]]) -> None:
+    """tests/fixtures/storylines_check6: whole news pages (menus, captions, related-story
+    boxes) in the JSONL `html` field, extracted by trafilatura, written as a check only."""
+    corpus = PROJECT / "tests" / "fixtures" / "storylines_check6" / "check6_2024"
+    replay_drafts(replay, jsonl_source(corpus.with_suffix(".jsonl")), BackfillOptions())
+    expected = json.loads(corpus.with_suffix(".expected.json").read_text())["timeline"]
+    changes = [e for e in events if e["type"] == "status_change"]
+    assert [(c["to"], c["url"], c["facts"].get("visit_date")) for c in changes] == [
+        (e["to"], e["url"], e["facts"].get("visit_date") if e["to"] == "scheduled"
+         else "2024-06-18" if e["to"] in ("underway", "concluded") else None)
+        for e in expected]
