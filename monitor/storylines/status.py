@@ -65,6 +65,15 @@ _UNVERIFIED = re.compile(
     r"|\b(?:not|n't|never) (?:been |yet been )?able to (?:independently )?(?:verify|confirm)\b"
     r"|\bcould not (?:be )?(?:independently )?(?:verif|confirm)\w*\s+(?:this|the report|it|"
     r"the reports?|that)\b", _FLAGS)
+# The article itself says the date is not official yet ("Neither the Kremlin nor Pyongyang
+# has announced the dates"): dates it reports are someone else's word.
+_NOT_ANNOUNCED = re.compile(
+    r"\b(?:has|have|had)(?: not|n't)(?: yet)?(?: officially| formally| publicly)? "
+    r"(?:announced|confirmed|disclosed|released|set)\b[^.]{0,30}\bdates?\b"
+    r"|\bneither\b[^.]{0,80}\b(?:has|have) (?:officially |formally )?(?:announced|confirmed)\b"
+    r"|\bno (?:official|formal) (?:date|dates|announcement|confirmation)\b"
+    r"|\b(?:dates?|timing) (?:has|have|had) (?:not|yet to) (?:yet )?(?:been )?"
+    r"(?:officially |formally )?(?:announced|confirmed|disclosed|made public)\b", _FLAGS)
 # Photo captions place people: "Putin, left, and Kim ...", "Kim (right) greets ...". Not a
 # departure.
 _CAPTION_POSITION = re.compile(
@@ -131,6 +140,8 @@ def observe(spec: StorylineSpec, title: str, text: str,
         if about:
             readings.extend(_read(rules, sentence, index, local, skipped))
     readings = _verified(sentences, readings, skipped)
+    if any(_NOT_ANNOUNCED.search(sentence) for sentence in sentences):
+        readings = [_hedged(rules, r) for r in readings]
     if not readings:
         return None
     best = max(readings, key=lambda r: (r.rank, -r.index))
@@ -170,6 +181,18 @@ def split_sentences(title: str, text: str) -> list[str]:
         if paragraph[start:].strip():
             sentences.append(paragraph[start:].strip())
     return sentences
+
+
+def _hedged(rules: _Rules, reading: _Reading) -> _Reading:
+    """The reading as unofficial (an article that says the date was not announced): a
+    status with `hedged_as` reads as that status, without the facts it does not declare."""
+    status = next(s for s in rules.statuses if s.spec.id == reading.status)
+    if status.spec.hedged_as is None:
+        return reading
+    target = next(s for s in rules.statuses if s.spec.id == status.spec.hedged_as)
+    return _Reading(target.spec.id, target.rank, reading.index, reading.sentence, reading.cue,
+                    {k: v for k, v in reading.facts.items() if k in target.spec.facts},
+                    hedged=True, date_kind=reading.date_kind)
 
 
 def _verified(sentences: list[str], readings: list[_Reading],

@@ -376,3 +376,20 @@ def test_what_the_outlet_flags_as_unverified_is_not_read() -> None:
     plain = observe(SPEC, "Putin lands in Pyongyang",
                     "Putin's plane has landed in Pyongyang, state television said.", TUE)
     assert plain is not None and plain.status == "underway"
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Putin to visit North Korea on June 18-19, Japanese media say",
+     "Putin will visit North Korea on June 18-19, according to Japanese media. Neither Moscow "
+     "nor Pyongyang has announced the dates."),
+    ("Seoul expects Putin in Pyongyang on June 18",
+     "A senior South Korean official said he expected Putin to arrive in Pyongyang on June "
+     "18."),
+    ("Kremlin mum on Putin trip",
+     "The Kremlin declined on Friday to confirm reports that Putin would visit North Korea "
+     "on June 18-19."),
+])
+def test_a_date_that_is_not_the_kremlins_or_pyongyangs_is_not_scheduled(title: str,
+                                                                          text: str) -> None:
+    observation = observe(SPEC, title, text, datetime(2024, 6, 14, 9, tzinfo=UTC))
+    assert observation is None or observation.status in ("proposed", "imminent")
