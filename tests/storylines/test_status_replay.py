@@ -40,6 +40,7 @@ def _items(path: Path) -> list[Item]:
     PROJECT / "tests" / "fixtures" / "storylines_check5" / "check5_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check7" / "check7_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check8" / "check8_2024",
+    PROJECT / "tests" / "fixtures" / "storylines_check9" / "check9_2024",
 ], ids=lambda p: p.name)
 def test_corpus_replay_gives_the_expected_timeline(corpus: Path) -> None:
     jsonl = corpus.with_suffix(".jsonl")
