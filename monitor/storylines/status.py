@@ -184,8 +184,9 @@ def split_sentences(title: str, text: str) -> list[str]:
 
 
 def _hedged(rules: _Rules, reading: _Reading) -> _Reading:
-    """The reading as unofficial (an article that says the date was not announced): a
-    status with `hedged_as` reads as that status, without the facts it does not declare."""
+    """The reading as unofficial (hedged wording, or an article that says the date was not
+    announced): a status with `hedged_as` reads as that status, without the facts it does
+    not declare."""
     status = next(s for s in rules.statuses if s.spec.id == reading.status)
     if status.spec.hedged_as is None:
         return reading
@@ -252,12 +253,9 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
                                 "statuses": [status.spec.id]})
                 continue
             facts, date_kind = found
-        target = status
-        if hedge is not None and status.spec.hedged_as is not None:
-            target = next(s for s in rules.statuses if s.spec.id == status.spec.hedged_as)
-            facts = {k: v for k, v in facts.items() if k in target.spec.facts}
-        readings.append(_Reading(target.spec.id, target.rank, index, evidence, cue, facts,
-                                 hedged=target is not status, date_kind=date_kind))
+        reading = _Reading(status.spec.id, status.rank, index, evidence, cue, facts,
+                           date_kind=date_kind)
+        readings.append(_hedged(rules, reading) if hedge is not None else reading)
     return readings
 
 
