@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from monitor.config import ENV_OVERRIDES, SECRETS
 from tests.conftest import PROJECT
@@ -42,6 +46,17 @@ def test_systemd_unit_restarts_on_failure_and_is_hardened() -> None:
     for line in ("Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
                  "PrivateTmp=yes", "ReadWritePaths=/var/lib/monitor"):
         assert re.search(rf"^{re.escape(line)}$", unit, re.M), line
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_accepts_every_line_of_the_unit() -> None:
+    """systemd ignores a misspelled key or value with only a warning; `verify` shows it."""
+    result = subprocess.run(["systemd-analyze", "verify", str(DEPLOY / "monitor.service")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    # The unit's virtualenv is not installed on the test machine; everything else must parse.
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if line and "/opt/monitor/.venv/bin/monitor is not executable" not in line]
+    assert not problems, "\n".join(problems)
 
 
 def test_readme_documents_each_way() -> None:
