@@ -58,18 +58,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         yield url
         return
     assert pg_template
-    with pg_clone(pg_template, "monitor_test") as url:
+    with pg_database("monitor_test", template=pg_template) as url:
         yield url
 
 
 @contextmanager
-def pg_clone(template: str, prefix: str) -> Iterator[str]:
-    """URL of a new PostgreSQL database copied from `template`, dropped afterwards."""
+def pg_database(prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """URL of a new PostgreSQL database copied from `template` (empty without one), dropped
+    afterwards."""
     assert PG_URL
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
     finally:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from monitor.app import open_app
 from monitor.config import load_config
@@ -16,10 +15,9 @@ from monitor.db.engine import (
     current_revision,
     head_revision,
     mask_url,
-    normalize_url,
     upgrade,
 )
-from tests.conftest import PG_URL, PROJECT
+from tests.conftest import PG_URL, PROJECT, pg_database
 
 
 def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
@@ -45,15 +43,9 @@ def test_mask_url_hides_password() -> None:
 def test_processes_starting_together_on_a_new_postgresql_all_start(tmp_path: Path) -> None:
     """Four starts at once on an empty database (a compose file with replicas): migrations
     and the storyline sync run once, and no start fails on the others' rows."""
-    assert PG_URL
-    admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"monitor_start_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(PG_URL)).set(database=name).render_as_string(False)
     env = {"MONITOR_DATA_DIR": str(tmp_path / "data")}
-    try:
-        barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4)
+    with pg_database("monitor_start") as url:
 
         def start() -> None:
             barrier.wait()
@@ -69,7 +61,3 @@ def test_processes_starting_together_on_a_new_postgresql_all_start(tmp_path: Pat
                 load_config(PROJECT / "config", env=env).storylines)
         assert current_revision(engine) == head_revision()
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

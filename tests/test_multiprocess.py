@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from monitor.clock import ensure_utc
 from monitor.db.engine import normalize_url
-from tests.conftest import PG_URL, PROJECT, pg_clone
+from tests.conftest import PG_URL, PROJECT, pg_database
 from tests.fakes.feed_server import FeedServer, Route
 from tests.fakes.monitor_process import (
     MonitorProcess,
@@ -54,7 +54,7 @@ class TimedRequests(list[dict[str, str]]):
 @pytest.fixture
 def pg_url(pg_template: str | None) -> Iterator[str]:
     assert pg_template
-    with pg_clone(pg_template, "monitor_mp") as url:
+    with pg_database("monitor_mp", template=pg_template) as url:
         yield url
 
 
