@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
 from pathlib import Path
 
+from monitor.storylines.kinds import read_storyline
 from monitor.storylines.match import Matcher, new_vectorizer
 from monitor.storylines.seeds import load_seeds
-from monitor.storylines.spec import StorylineSpec
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURE = PROJECT / "tests" / "fixtures" / "storylines" / "visit_2024.jsonl"
@@ -37,8 +36,8 @@ def per_article_ms(run: object, articles: list[tuple[str, str]]) -> float:
 
 
 def main() -> None:
-    with (PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml").open("rb") as fh:
-        spec = StorylineSpec.model_validate(tomllib.load(fh))
+    spec = read_storyline(PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml",
+                          PROJECT)
     seeds = [(s.key, f"{s.title}\n\n{s.text}") for s in load_seeds(spec, PROJECT)]
     background = [p["articleBody"] for p in json.loads(PAGES.read_text()).values()]
     reports = [json.loads(line) for line in FIXTURE.read_text().splitlines() if line.strip()]

@@ -15,7 +15,6 @@ import json
 import logging
 import statistics
 import time
-import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +22,8 @@ from pathlib import Path
 import structlog
 
 from monitor.storylines.dates import find_dates
+from monitor.storylines.kinds import read_storyline
 from monitor.storylines.seeds import load_seeds
-from monitor.storylines.spec import StorylineSpec
 from monitor.storylines.status import observe, split_sentences
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -55,8 +54,8 @@ def p95(values: list[float]) -> float:
 
 def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    with (PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml").open("rb") as fh:
-        spec = StorylineSpec.model_validate(tomllib.load(fh))
+    spec = read_storyline(PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml",
+                          PROJECT)
     articles: list[Article] = []
     for corpus in CORPORA:
         if corpus.is_file():

@@ -24,7 +24,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from monitor.errors import ConfigError
-from monitor.storylines.spec import StorylineSpec
+from monitor.storylines.kinds import load_storyline
+from monitor.storylines.spec import (
+    StorylineSpec,
+    definition_problems,
+    seed_problems,
+    with_seed_start,
+)
 
 DEFAULT_CONFIG_DIR = Path("config")
 
@@ -303,13 +309,16 @@ def _storylines(config_dir: Path, problems: list[str]) -> tuple[StorylineSpec, .
         raw = _read_toml(path, problems)
         if not raw:
             continue
+        problems.extend(f"{path}: {p}" for p in seed_problems(raw.get("seeds"),
+                                                               config_dir.parent))
         try:
-            spec = StorylineSpec.model_validate(raw, context={"base_dir": config_dir.parent})
+            specs.append(with_seed_start(load_storyline(raw), config_dir.parent))
         except ValidationError as exc:
             problems.extend(format_validation(path, exc))
-            continue
-        problems.extend(f"{path}: {p}" for p in spec.file_problems(config_dir.parent))
-        specs.append(spec)
+            if all(error["loc"] for error in exc.errors()):
+                # Field errors stop pydantic before the checks across fields: run them too.
+                problems.extend(f"{path}: {p}" for p in definition_problems(
+                    raw.get("kind"), raw.get("roles"), raw.get("cues")))
     seen: set[str] = set()
     for spec in specs:
         if spec.id in seen:
@@ -320,10 +329,15 @@ def _storylines(config_dir: Path, problems: list[str]) -> tuple[StorylineSpec, .
 
 def format_validation(path: Path, exc: ValidationError) -> list[str]:
     """One `FILE: key.path: what is wrong` line per pydantic error."""
-    lines = []
+    lines: list[str] = []
     for err in exc.errors():
         loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
         message = err["msg"]
+        if err["type"] == "value_error" and not err["loc"]:
+            # A check across fields (storyline roles, cues) names its own key paths.
+            lines.extend(f"{path}: {problem}" for problem in
+                         message.removeprefix("Value error, ").split("; "))
+            continue
         if err["type"] == "extra_forbidden":
             message = "unknown key"
         elif "input" in err and err["type"] not in ("missing",) and not _is_secret(err["loc"]):

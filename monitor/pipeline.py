@@ -130,7 +130,7 @@ class Pipeline:
         changes: list[RecordedChange] = []
         if decision.duplicate_of is None:
             for spec in self.specs.values():
-                result = self.matchers[spec.id].match(draft.title, draft.text)
+                result = self._match(session, spec, draft)
                 matches_repo.save_match(session, stored.article_id, stored.story_id, result,
                                         now)
                 matches.append(result)
@@ -153,6 +153,13 @@ class Pipeline:
             duplicate_of=stored.duplicate_of, dedup_reason=decision.reason,
             matches=tuple(matches), changes=tuple(changes)), fingerprint
 
+    def _match(self, session: Session, spec: StorylineSpec, draft: ArticleDraft) -> MatchResult:
+        closed = tracker.closed_since(spec, storylines_repo.storyline_state(session, spec.id),
+                                      draft.published_at)
+        if closed is not None:
+            return self.matchers[spec.id].closed(closed)
+        return self.matchers[spec.id].match(draft.title, draft.text, draft.published_at)
+
     def _observe(self, session: Session, spec: StorylineSpec, draft: ArticleDraft,
                  report: Report, now: datetime) -> list[RecordedChange]:
         observation = status.observe(spec, draft.title, draft.text, draft.published_at)
@@ -166,7 +173,10 @@ class Pipeline:
         state = storylines_repo.storyline_state(session, spec.id)
         support = storylines_repo.supporting_reports(session, spec.id, observation.status,
                                                      observation.facts)
-        change = tracker.decide(spec, state, observation, report, support, now)
+        standing = (storylines_repo.supporting_reports(session, spec.id, str(state.status),
+                                                       state.facts)
+                    if tracker.may_correct(spec, state, observation) else None)
+        change = tracker.decide(spec, state, observation, report, support, now, standing)
         if change is None:
             return []
         change_id = storylines_repo.record_change(session, change)
@@ -176,4 +186,17 @@ class Pipeline:
         log.info("status.changed", storyline=spec.id, change_id=change_id,
                  from_status=change.from_status, to_status=change.to_status,
                  facts=change.facts_after, url=report.url, suppressed=not self.notify)
-        return [RecordedChange(change_id, change, tuple(alert_ids))]
+        return [RecordedChange(change_id, change, tuple(alert_ids)),
+                *self._waiting(session, spec, change, now)]
+
+    def _waiting(self, session: Session, spec: StorylineSpec, change: StatusChange,
+                 now: datetime) -> list[RecordedChange]:
+        """Decide again on the recent reports that waited for the state `change` reached."""
+        since = change.report.published_at - timedelta(days=spec.corroboration.window_days)
+        state = storylines_repo.storyline_state(session, spec.id)
+        for observation, report in tracker.waiting(
+                spec, state, storylines_repo.recent_observations(session, spec.id, since)):
+            recorded = self._decide(session, spec, observation, report, now)
+            if recorded:
+                return recorded
+        return []

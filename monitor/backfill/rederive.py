@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,7 @@ from monitor.db import storylines as storylines_repo
 from monitor.db.backfill import CarriedAlerts, ReplayArticle
 from monitor.db.engine import transaction
 from monitor.pipeline import BACKGROUND_ARTICLES, ArticleOutcome, RecordedChange
-from monitor.records import MatchResult, Observation, Report
+from monitor.records import MatchResult, Observation, Report, StatusChange
 from monitor.storylines import status, tracker
 from monitor.storylines.match import Matcher, normalize, term_body
 from monitor.storylines.spec import MatchSpec, StorylineSpec
@@ -116,7 +116,11 @@ class Rederiver:
                 if not self.gates[spec.id].could_match(article.title, article.text):
                     matches.append(GroupGate.no_match(spec.id))
                     continue
-                result = self.matchers[spec.id].match(article.title, article.text)
+                closed = tracker.closed_since(
+                    spec, storylines_repo.storyline_state(session, spec.id), article.published_at)
+                result = (self.matchers[spec.id].closed(closed) if closed is not None else
+                          self.matchers[spec.id].match(article.title, article.text,
+                                                       article.published_at))
                 matches_repo.save_match(session, article.article_id, article.story_id,
                                         result, now)
                 matches.append(result)
@@ -147,7 +151,10 @@ class Rederiver:
         state = storylines_repo.storyline_state(session, spec.id)
         support = storylines_repo.supporting_reports(session, spec.id, observation.status,
                                                      observation.facts)
-        change = tracker.decide(spec, state, observation, report, support, now)
+        standing = (storylines_repo.supporting_reports(session, spec.id, str(state.status),
+                                                       state.facts)
+                    if tracker.may_correct(spec, state, observation) else None)
+        change = tracker.decide(spec, state, observation, report, support, now, standing)
         if change is None:
             return []
         change_id = storylines_repo.record_change(session, change)
@@ -162,4 +169,17 @@ class Rederiver:
         log.info("status.rederived", storyline=spec.id, change_id=change_id,
                  from_status=change.from_status, to_status=change.to_status,
                  facts=change.facts_after, url=report.url, alert_carried=bool(taken))
-        return [RecordedChange(change_id, change, tuple(alert_ids))]
+        return [RecordedChange(change_id, change, tuple(alert_ids)),
+                *self._waiting(session, spec, change, now, carried)]
+
+    def _waiting(self, session: Session, spec: StorylineSpec, change: StatusChange,
+                 now: datetime, carried: CarriedAlerts) -> list[RecordedChange]:
+        """As the pipeline: the recent reports that waited for the state just reached."""
+        since = change.report.published_at - timedelta(days=spec.corroboration.window_days)
+        state = storylines_repo.storyline_state(session, spec.id)
+        for observation, report in tracker.waiting(
+                spec, state, storylines_repo.recent_observations(session, spec.id, since)):
+            recorded = self._decide(session, spec, observation, report, now, carried)
+            if recorded:
+                return recorded
+        return []

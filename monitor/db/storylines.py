@@ -244,7 +244,23 @@ def observations_for_story(session: Session, story_id: int) -> list[tuple[Observ
         .join(m.Article, m.Article.id == m.StatusObservation.article_id)
         .filter(m.StatusObservation.story_id == story_id)
         .order_by(m.Article.published_at, m.Article.id))
-    return [(Observation(storyline_id=obs.storyline_id, status=obs.status,
-                         facts={k: str(v) for k, v in (obs.facts or {}).items()},
-                         evidence=obs.evidence, explanation=dict(obs.explanation or {})),
-             _report_of(article)) for obs, article in rows]
+    return [(_observation_of(obs), _report_of(article)) for obs, article in rows]
+
+
+def recent_observations(session: Session, storyline_id: str,
+                        since: datetime) -> list[tuple[Observation, Report]]:
+    """Observations of a storyline from articles published since `since`, oldest first: the
+    reports that may have waited for the state a change just reached."""
+    rows = session.execute(
+        sa.select(m.StatusObservation, m.Article)
+        .join(m.Article, m.Article.id == m.StatusObservation.article_id)
+        .filter(m.StatusObservation.storyline_id == storyline_id,
+                m.Article.published_at >= since)
+        .order_by(m.Article.published_at, m.Article.id))
+    return [(_observation_of(obs), _report_of(article)) for obs, article in rows]
+
+
+def _observation_of(obs: m.StatusObservation) -> Observation:
+    return Observation(storyline_id=obs.storyline_id, status=obs.status,
+                       facts={k: str(v) for k, v in (obs.facts or {}).items()},
+                       evidence=obs.evidence, explanation=dict(obs.explanation or {}))

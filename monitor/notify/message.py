@@ -161,7 +161,9 @@ def build_view(content: AlertContent) -> AlertView:
     return AlertView(
         alert_id=content.alert_id,
         title=content.storyline_title or content.storyline_id,
-        change=f"{before} → {change.to_status}",
+        change=(f"correction: {before} → {change.to_status} (the earlier change was a "
+                f"misreading)" if change.explanation.get("kind") == "correction"
+                else f"{before} → {change.to_status}"),
         facts=fact_lines(change.facts_before, change.facts_after),
         evidence=" ".join(change.evidence.split()),
         outlet_count=len({r.outlet for r in reports}),

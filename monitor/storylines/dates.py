@@ -72,10 +72,16 @@ _WORD = re.compile(r"[a-z']+")
 # "Updated June 17, 2024, 10:05 GMT": the place and day of writing, never an event's date.
 _DATELINE = re.compile(
     r"^\W*(?:(?:updated|published|posted)\b:?\s*)?"
-    r"(?-i:[A-Z][\w.'’-]*(?:[ ,/]+[A-Z][\w.'’-]*){0,3},?\s+)?"
+    r"(?-i:[A-Z][\w.'’-]*(?:[ ,/]+(?:\([A-Z][\w.]*\)|[A-Z][\w.'’-]*)){0,3},?\s+)?"
     rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+{_DAY}|{_DAY}\s+{_MONTH})(?:,?\s+(?:19|20)\d\d)?"
     r"(?:,?\s+\d{1,2}[:.]\d\d(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?"
-    r"\s*(?:\([^()]{1,40}\)\s*)?(?:--|[-—–|:/])(?=\s+[^\d\s]|\s*$)", re.IGNORECASE)
+    r"(?:\s*\([^()]{1,40}\)\s*(?:--|[-—–|:/])?|[.,]?\s*/[^/]{1,20}/\.?"
+    r"|,\s*(?-i:[A-Z]{2,}[A-Z-]*)\s*[:.—–-]|\s*(?:--|[-—–|:/]))(?=\s+[^\d\s]|\s*$)",
+    re.IGNORECASE)
+# "WASHINGTON (UrduPoint News / Sputnik - 14th November, 2022)": a datestamp in brackets.
+_BRACKETED_DATESTAMP = re.compile(
+    r"^\W*(?:[A-Z][\w .,'’/-]{1,40}?)?\s*\((?=[^()]*\b(?:19|20)\d\d\b)[^()]{0,80}\)\s*"
+    r"(?:--|[-—–|:])?")
 _DATELINE_DAY = re.compile(
     rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>{_DAY})|(?P<d2>{_DAY})\s+(?P<m2>{_MONTH}))", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;\"“”()]|:(?!\d)|\bthat\b|\bwhile\b|\bwhen\b")
@@ -92,6 +98,9 @@ class DateMention:
     end: int
     kind: Literal["absolute", "weekday", "relative"]
     year_stated: bool = False
+    weekday_conflict: bool = False
+    """The day is named with a weekday it does not fall on in the year assumed ("Monday,
+    Nov. 15" read in 2023, a Wednesday): the writer means another year."""
     tense: Tense | None = None
     """The tense of the words just before the date in its clause, when they show one:
     "said on Monday" (past: when something was said), "will arrive on Tuesday" (future)."""
@@ -113,8 +122,81 @@ def find_dates(sentence: str, published: datetime | date) -> list[DateMention]:
             mention = _resolve(name, match, sentence, base)
             if mention is not None:
                 taken.append((match.start(), match.end()))
-                mentions.append(replace(mention, tense=clause_tense(sentence, match.start())))
+                mentions.append(replace(mention, tense=clause_tense(sentence, match.start()),
+                                        weekday_conflict=_weekday_conflict(sentence, mention)))
     return sorted(mentions, key=lambda m: m.start)
+
+
+_MONTH_TIMEFRAME = re.compile(
+    rf"\b(?:(?:in|by|for|during|of|(?:early|mid|late|end of|the end of|middle of)[- ]?)\s*"
+    rf"(?:(?:early|mid|late)[- ])?(?P<month>{MONTH_NAME})(?!\s+\d)|(?P<next>next month))\b",
+    re.IGNORECASE)
+
+
+NEAR_MONTH_DAYS = 42
+"""A month whose named part ("early April") starts within six weeks is near."""
+_PART_START = {"early": 1, "mid": 10, "middle of": 10, "late": 20, "end of": 20,
+               "the end of": 20}
+
+
+def near_month(sentence: str, published: date) -> bool:
+    """Does the sentence set the event in a month, or part of one, that starts within six
+    weeks, without a day ("plans to visit Russia in September" on 4 September, "in early
+    April" on 25 February)? A month in past tense ("met in September") does not count, nor
+    one that opens the sentence ("In January, he said ...": when it was said)."""
+    for match in _MONTH_TIMEFRAME.finditer(sentence):
+        if clause_tense(sentence, match.start()) == "past" or not sentence[:match.start()].strip(
+                " \"'“‘(") or sentence[match.end():].lstrip().startswith(","):
+            continue
+        month = match.group("month")
+        # "next month", or the month named
+        number = published.month % 12 + 1 if month is None else month_number(month)
+        if number == published.month:
+            return True
+        part = re.search(r"(early|mid|late|the end of|end of|middle of)[- ]?\s*\w+$",
+                         match.group(0).lower())
+        year = published.year + (number < published.month)
+        start = date(year, number, _PART_START[part.group(1)] if part else 1)
+        if 0 <= (start - published).days <= NEAR_MONTH_DAYS:
+            return True
+    return False
+
+
+_WEEKDAY_BEFORE = re.compile(rf"\b(?P<w>{_WEEKDAY}),?\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _weekday_conflict(sentence: str, mention: DateMention) -> bool:
+    if mention.kind != "absolute" or mention.year_stated:
+        return False
+    named = _WEEKDAY_BEFORE.search(sentence[:mention.start])
+    return named is not None and (
+        _WEEKDAYS.index(named.group("w").lower()) != mention.first.weekday())
+
+
+_WEEKDAY_DATE = re.compile(
+    rf"\b(?P<w>{_WEEKDAY}),?\s+(?:the\s+)?(?:(?P<m1>{_MONTH})\s+(?P<d1>[0-3]?\d)\b"
+    rf"|(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH}))(?!,?\s+(?:19|20)\d\d)",
+    re.IGNORECASE)
+
+
+def calendar_conflict(text: str, published: date) -> str | None:
+    """A weekday named with a day it does not fall on around the publication ("Monday, Nov.
+    15" in a text published in 2023): the text, or part of it, was written in another year,
+    so its weekdays and "today" cannot be read against the publication date."""
+    for match in _WEEKDAY_DATE.finditer(text):
+        month = month_number(match.group("m1") or match.group("m2"))
+        day = int(match.group("d1") or match.group("d2"))
+        weekday = _WEEKDAYS.index(match.group("w").lower())
+        fits = False
+        for year in (published.year - 1, published.year, published.year + 1):
+            try:
+                fits = fits or (date(year, month, day).weekday() == weekday and abs(
+                    (date(year, month, day) - published).days) < 200)
+            except ValueError:
+                continue
+        if not fits:
+            return match.group(0)
+    return None
 
 
 def month_number(name: str) -> int:
@@ -124,7 +206,7 @@ def month_number(name: str) -> int:
 
 def dateline_end(sentence: str) -> int:
     """Where a leading dateline or datestamp ("SEOUL, June 17 (Reuters) -") ends (0: none)."""
-    match = _DATELINE.match(sentence)
+    match = _DATELINE.match(sentence) or _BRACKETED_DATESTAMP.match(sentence)
     return match.end() if match else 0
 
 
@@ -213,6 +295,25 @@ def weekday_tense(sentence: str, position: int) -> Tense:
         return tense
     everywhere = set(_WORD.findall(sentence.lower()))
     return "future" if everywhere & {"will", "expected", "due", "scheduled", "set"} else "past"
+
+
+_SPEECH = frozenset({
+    "said", "says", "say", "told", "tells", "tell", "reported", "reports", "announced",
+    "announces", "statement", "questions", "question", "reporters", "call", "called", "spoke",
+    "speaking", "interview", "briefing", "remarks", "conference", "confirmed", "confirms",
+    "added", "wrote", "tweeted", "informed", "posted", "stated", "disclosed", "revealed", "readout",
+})
+_DATE_LEAD_WORDS = frozenset({"on", "this", "last", "next", "early", "late", "earlier", "the",
+                              "by", "morning", "evening", "afternoon", "night"})
+
+
+def when_said(sentence: str, position: int) -> bool:
+    """Is the date at `position` the day something was said ("the Kremlin said on Monday",
+    "told reporters Monday", "in a statement Friday", "a phone call Tuesday")? The three
+    words before it, past "on", "this" and the like, decide."""
+    words = _WORD.findall(sentence[:position].lower())
+    near = [w for w in words[-5:] if w not in _DATE_LEAD_WORDS][-3:]
+    return bool(_SPEECH.intersection(near))
 
 
 def clause_tense(sentence: str, position: int) -> Tense | None:

@@ -25,6 +25,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -144,8 +145,15 @@ class Matcher:
         return cls(spec.id, spec.match, [key for key, _ in seeds], vectorizer, seed_matrix,
                    reference)
 
-    def match(self, title: str, text: str) -> MatchResult:
-        """Relevance of one article (title and body or feed summary) to the storyline."""
+    def match(self, title: str, text: str, published: datetime | None = None) -> MatchResult:
+        """Relevance of one article (title and body or feed summary) to the storyline; an
+        article published before the storyline's first day (`since`) is background."""
+        if published is not None and self.spec.since is not None and (
+                published.date() < self.spec.since):
+            reason = (f"published {published.date()}, before the storyline starts "
+                      f"({self.spec.since})")
+            return MatchResult(self.storyline_id, False, 0.0,
+                               {"matched": False, "reason": reason, "score": 0.0}, False)
         title, text = normalize(title), normalize(text)
         whole = f"{title}\n{text}"
         groups = [{"alternatives": list(g.sources), "found": g.count(whole)}
@@ -174,6 +182,12 @@ class Matcher:
             "similarity": similarity,
         }
         return MatchResult(self.storyline_id, matched, round(score, 4), explanation, near_miss)
+
+    def closed(self, closed_at: datetime) -> MatchResult:
+        """The result for a report that came after the storyline closed (its event is over)."""
+        reason = f"the storyline closed on {closed_at.date()} (its event concluded)"
+        return MatchResult(self.storyline_id, False, 0.0,
+                           {"matched": False, "reason": reason, "score": 0.0}, False)
 
     def _focus_score(self, title: str, text: str) -> dict[str, Any]:
         if not self._focus.sources:
@@ -205,6 +219,8 @@ class Matcher:
         Pyongyang". A title or lead sentence naming every group counts a little less
         (unless it matches `elsewhere`: "Kim arrives in Russia for talks with Putin")."""
         source = self._focus.first(sentence)
+        if source is not None and self._groups and not self._groups[0].first(sentence):
+            source = None
         if position != "body":
             if source is not None:
                 return source, LEAD_WEIGHT

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from monitor.errors import ConfigError
 from monitor.records import ArticleDraft, DatePrecision
-from monitor.storylines.spec import StorylineSpec, load_seed_meta
+from monitor.storylines.spec import SeedMeta, StorylineSpec, load_seed_meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +43,9 @@ def load_seeds(spec: StorylineSpec, base_dir: Path) -> list[Seed]:
     seeds = []
     for i, name in enumerate(spec.seeds):
         path = base_dir / name
-        meta = load_seed_meta(path) if path.is_file() else None
-        if meta is None:
-            raise ConfigError([f"storyline {spec.id}: seeds.{i}: seed {name} missing or "
-                               f"without metadata"])
+        if not path.is_file():
+            raise ConfigError([f"storyline {spec.id}: seeds.{i}: seed file {name} not found"])
+        meta = load_seed_meta(path) or _meta_from_text(path)
         published = meta.published
         if not isinstance(published, datetime):
             published = seed_published(published)
@@ -59,6 +58,16 @@ def load_seeds(spec: StorylineSpec, base_dir: Path) -> list[Seed]:
             published_precision=meta.published_precision, language=meta.language,
             text=path.read_text(encoding="utf-8")))
     return sorted(seeds, key=lambda s: (s.published_at, s.key))
+
+
+def _meta_from_text(path: Path) -> SeedMeta:
+    """Metadata of a seed without an entry in seeds.toml: its first line as the title, the
+    file's modification day as an approximate publication day."""
+    text = path.read_text(encoding="utf-8")
+    title = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    return SeedMeta(file=path.name, outlet=f"seed {path.stem}", title=title[:200],
+                    published=day, published_precision="approximate")
 
 
 def seed_published(day: date) -> datetime:

@@ -23,12 +23,15 @@ from monitor.records import Observation
 from monitor.storylines.dates import (
     MONTH_NAME,
     DateMention,
+    calendar_conflict,
     clause_tense,
     dateline_day,
     dateline_end,
     find_dates,
     month_number,
+    near_month,
     weekday_tense,
+    when_said,
 )
 from monitor.storylines.spec import StatusSpec, StorylineSpec
 
@@ -41,7 +44,9 @@ _ABBREVIATIONS = frozenset({
     "sr.", "a.m.", "p.m.", "prof.", "adm.", "maj.", "capt.", "cmdr.", "pres.", "amb.",
 })
 _BOUNDARY = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
-_ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him)\b|\b(the russian leader|the president)\b",
+# "he", "she", or a title standing for the visitor ("the visiting president").
+_ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him|she|her)\b|\bthe (?:visiting )?(?:\w+ )?"
+                             r"(?:leader|president|premier|prime minister|secretary|chancellor)\b",
                              _FLAGS)
 _ANAPHORA_PLACE = re.compile(
     r"\b(the|this|his|that)\s+(\w+[- ])?(visit|trip|summit|tour|talks|stay)\b|\bthere\b"
@@ -57,6 +62,11 @@ _OPENING_MONTH = re.compile(
     rf"^\W*(?:back |earlier |late |early )?(?:in|last|since|on|by|during|from) "
     rf"(?:late |early |mid-?)?(?P<month>{MONTH_NAME})\b(?!\s+\d)", _FLAGS)
 _DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
+# The person speaks about the event rather than travels: "Kremlin spokesman Dmitry Peskov
+# said ...", "the ambassador told Vedomosti that ...".
+_SPEAKS = re.compile(r"(?:\s+(?:to|of|in|for)\s+(?:the\s+)?[A-Z][\w.'’-]*)?"
+                     r"(?:\s+[A-Z][\w.'’-]*){0,3},?\s+(?:\w+\s+)?(?:said|says|told|tells|"
+                     r"announced|added|noted|stated|confirmed|explained|stressed|quoted)\b")
 _COMPANY = re.compile(r"\b(?:accompanied by|along with|together with|joined by|with|and)\b",
                       _FLAGS)
 # The outlet says it could not check what it reports.
@@ -81,6 +91,24 @@ _CAPTION_POSITION = re.compile(
     r"|front|rear|top|bottom)\s*(?=,)|\s*\((?:(?:second |far )?(?:left|right)|cent(?:er|re)"
     r"|[LRC]|front|rear|top|bottom|foreground|background)\)", _FLAGS)
 _LENGTH = re.compile(r"\b(two|three|2|3)-day\b", _FLAGS)
+# A date that names another gathering: "the Nov 15 to 17 APEC gathering", "the June 28
+# elections", "the 16-17 June G7 summit".
+_OTHER_EVENT = re.compile(
+    r"\W{0,3}(?:\w+\s){0,2}?(?:gathering|conference|forum|elections?|vote|deadline|anniversary|"
+    r"parade|games|festival|exercises?|drills|session|congress|plenum|assembly|expo|exhibition|"
+    r"celebrations?|(?-i:[A-Z][A-Z0-9]+)\s+(?:summit|meeting|meetings|talks))\b", _FLAGS)
+# A month away, an intention or a likelihood is not yet an expectation: "plan to meet in San
+# Francisco next month" and "likely to meet next month" are still being arranged; "will go
+# to China in early April" is coming.
+_INTENT = re.compile(r"\b(?:plans?|planning|planned|hopes?|hoping|wants?|wanted|intends?|"
+                     r"seeks?|seeking|aims?|agreed|agree|wish(?:es)?|would like|likely|"
+                     r"probably)\s+to\b", _FLAGS)
+_PRESENT = re.compile(r"\b(?:meets|arrives|visits|holds|lands|begins|starts|opens|tours|"
+                      r"is (?:in|visiting|meeting|holding)|are (?:meeting|holding|in))\b", _FLAGS)
+LEAD_SENTENCES = 3
+"""Sentences after the title that make up the lead."""
+_SETBACK_RANK = 100
+"""Setback statuses rank above every forward one (added to their position)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +125,13 @@ class _Rules:
     statuses: tuple[_Status, ...]
     actor: re.Pattern[str]
     place: re.Pattern[str]
+    where: re.Pattern[str]
     other_places: re.Pattern[str] | None
     other_actors: re.Pattern[str] | None
     negations: tuple[re.Pattern[str], ...]
     history: tuple[re.Pattern[str], ...]
     hedges: tuple[re.Pattern[str], ...]
+    possibility: tuple[re.Pattern[str], ...]
     ignore: tuple[re.Pattern[str], ...]
 
 
@@ -132,14 +162,25 @@ def observe(spec: StorylineSpec, title: str, text: str,
     readings: list[_Reading] = []
     skipped: list[dict[str, Any]] = []
     local = _local_time(sentences, published_at)
-    previous_about = title_about = False
+    previous_about = title_about = recap = False
     for index, sentence in enumerate(sentences):
         about = _is_about(rules, sentence, previous_about or title_about)
         previous_about = about
         title_about = title_about or (index == 0 and about)
+        if about and recap and _runs_on(sentence):
+            skipped.append({"sentence_index": index, "reason": "history",
+                            "pattern": "continues the recap before it"})
+            continue
         if about:
             readings.extend(_read(rules, sentence, index, local, skipped))
+        veto = _veto(rules, sentence, local)
+        recap = veto is not None and veto[0] == "history"
     readings = _verified(sentences, readings, skipped)
+    readings = _setbacks_in_lead(readings, skipped)
+    conflict = calendar_conflict(text, local.date())
+    if conflict is not None:  # another year's text: its weekdays are not this week's
+        readings = [r for r in readings if r.date_kind not in ("weekday", "relative")]
+        skipped.append({"reason": "calendar", "pattern": conflict})
     if any(_NOT_ANNOUNCED.search(sentence) for sentence in sentences):
         readings = [_hedged(rules, r) for r in readings]
     if not readings:
@@ -153,6 +194,14 @@ def observe(spec: StorylineSpec, title: str, text: str,
     log.debug("status.observed", storyline_id=spec.id, status=best.status, facts=best.facts)
     return Observation(storyline_id=spec.id, status=best.status, facts=best.facts,
                        evidence=best.sentence, explanation=explanation)
+
+
+def _runs_on(sentence: str) -> bool:
+    """Does the sentence continue the one before ("... in July 2000. Kim's father greeted him
+    at the airport"): it refers back and says nothing of the future?"""
+    return bool(_ANAPHORA_ACTOR.search(sentence) or re.search(r"\b(?:him|her)\b", sentence,
+                                                               _FLAGS)) and not (
+        _FUTURE.search(sentence))
 
 
 def _local_time(sentences: list[str], published_at: datetime) -> datetime:
@@ -183,17 +232,46 @@ def split_sentences(title: str, text: str) -> list[str]:
     return sentences
 
 
+def _setbacks_in_lead(readings: list[_Reading],
+                      skipped: list[dict[str, Any]]) -> list[_Reading]:
+    """A cancellation or postponement is news in the title or the lead; further down, the
+    sentence recalls an earlier one ("the trip, postponed in February over the balloon,
+    ...") in an article about what happens now."""
+    kept = []
+    for reading in readings:
+        if reading.rank >= _SETBACK_RANK and reading.index > LEAD_SENTENCES:
+            skipped.append({"sentence_index": reading.index, "reason": "setback_below_lead",
+                            "statuses": [reading.status]})
+        else:
+            kept.append(reading)
+    return kept
+
+
 def _hedged(rules: _Rules, reading: _Reading) -> _Reading:
     """The reading as unofficial (hedged wording, or an article that says the date was not
     announced): a status with `hedged_as` reads as that status, without the facts it does
     not declare."""
-    status = next(s for s in rules.statuses if s.spec.id == reading.status)
-    if status.spec.hedged_as is None:
-        return reading
-    target = next(s for s in rules.statuses if s.spec.id == status.spec.hedged_as)
+    hedged_as = _status(rules, reading.status).spec.hedged_as
+    return reading if hedged_as is None else _weaker(rules, reading, hedged_as)
+
+
+def _happening_today(sentence: str, facts: dict[str, str], published_at: datetime) -> bool:
+    """Is the event dated the day of publication and told in the present, with no word of
+    the future ("Trump meets Kim, Wednesday, Feb. 27, in Hanoi" on that Wednesday)?"""
+    today = published_at.date().isoformat()
+    return (today in facts.values() and not _FUTURE.search(sentence)
+            and bool(_PRESENT.search(sentence)))
+
+
+def _weaker(rules: _Rules, reading: _Reading, status_id: str) -> _Reading:
+    target = _status(rules, status_id)
     return _Reading(target.spec.id, target.rank, reading.index, reading.sentence, reading.cue,
                     {k: v for k, v in reading.facts.items() if k in target.spec.facts},
                     hedged=True, date_kind=reading.date_kind)
+
+
+def _status(rules: _Rules, status_id: str) -> _Status:
+    return next(s for s in rules.statuses if s.spec.id == status_id)
 
 
 def _verified(sentences: list[str], readings: list[_Reading],
@@ -233,7 +311,8 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
           skipped: list[dict[str, Any]]) -> list[_Reading]:
     """Every status the sentence signals as current news (`sentence` is its evidence)."""
     evidence, sentence = sentence, _CAPTION_POSITION.sub("", sentence)
-    candidates = [(s, cue) for s in rules.statuses if (cue := _cue(rules, s, sentence))]
+    candidates = [(s, cue) for s in rules.statuses
+                  if (cue := _cue(rules, s, sentence, published_at))]
     if not candidates:
         return []
     veto = _veto(rules, sentence, published_at) or _recap(sentence, published_at)
@@ -244,6 +323,10 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
     hedge = next((h.pattern for h in rules.hedges if h.search(sentence)), None)
     readings = []
     for status, cue in candidates:
+        if status.spec.not_before_fact and (off := _not_today(sentence, published_at)):
+            skipped.append({"sentence_index": index, "reason": "not_today", "pattern": off,
+                            "statuses": [status.spec.id]})
+            continue
         facts: dict[str, str] = {}
         date_kind = None
         if status.spec.facts:  # the key fact is required, hedged or not
@@ -255,11 +338,32 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
             facts, date_kind = found
         reading = _Reading(status.spec.id, status.rank, index, evidence, cue, facts,
                            date_kind=date_kind)
-        readings.append(_hedged(rules, reading) if hedge is not None else reading)
+        if status.spec.today_as and _happening_today(sentence, facts, published_at):
+            reading = _weaker(rules, reading, status.spec.today_as)  # stronger, in fact
+        elif hedge is not None and status.spec.hedged_as:
+            reading = _hedged(rules, reading)
+        elif status.spec.doubted_as and any(p.search(sentence) for p in rules.possibility):
+            reading = _weaker(rules, reading, status.spec.doubted_as)
+        readings.append(reading)
     return readings
 
 
-def _cue(rules: _Rules, status: _Status, sentence: str) -> str | None:
+def _not_today(sentence: str, published_at: datetime) -> str | None:
+    """Why an arrival or a departure in this sentence is not today's news: it names a day
+    still to come ("a report that he is visiting China on Feb 5"), or a weekday well before
+    publication in past tense ("arrived in Russia on Tuesday", in Sunday's paper)."""
+    today = published_at.date()
+    for mention in find_dates(sentence, published_at):
+        if mention.first > today + timedelta(days=1) or (
+                mention.kind != "absolute" and mention.first > today):
+            return f"date to come {mention.text}"
+        if (mention.kind == "weekday" and mention.tense == "past"
+                and mention.first < today - timedelta(days=1)):
+            return f"days before {mention.text}"
+    return None
+
+
+def _cue(rules: _Rules, status: _Status, sentence: str, published_at: datetime) -> str | None:
     """The cue pattern of `status` the sentence matches (None when none, or vetoed)."""
     cue = next((c for c in status.cues if any(
         not _elsewhere(rules, sentence, m) and not _someone_else(rules, sentence, m)
@@ -267,7 +371,9 @@ def _cue(rules: _Rules, status: _Status, sentence: str) -> str | None:
     if cue is None:
         return None
     if status.also and not any(clause_tense(sentence, m.start()) != "past"
-                               for p in status.also for m in p.finditer(sentence)):
+                               for p in status.also for m in p.finditer(sentence)) and not (
+            status.spec.within_weeks and near_month(sentence, published_at.date())
+            and not _INTENT.search(sentence)):  # a month away: only when it is said to come
         return None  # no timeframe, or only one of something past ("sent balloons this week")
     if any(p.search(sentence) for p in status.unless):
         return None
@@ -282,7 +388,7 @@ def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
     clause = _CLAUSE_END.search(sentence, match.start() + 1)
     window = sentence[match.start():min(clause.start() if clause else len(sentence),
                                         match.end() + _WINDOW)]
-    return bool(rules.other_places.search(window)) and not rules.place.search(window)
+    return bool(rules.other_places.search(window)) and not rules.where.search(window)
 
 
 def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
@@ -291,7 +397,8 @@ def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
     the cue's end is one of `other_actors`, not the storyline's actor."""
     if rules.other_actors is None:
         return False
-    other = [m.start() for m in rules.other_actors.finditer(sentence, 0, match.start())]
+    other = [m.start() for m in rules.other_actors.finditer(sentence, 0, match.start())
+             if not _SPEAKS.match(sentence, m.end())]
     if not other:
         return False
     actor = [m.end() for m in rules.actor.finditer(sentence, 0, match.end())]
@@ -324,6 +431,9 @@ def _recap(sentence: str, published_at: datetime) -> tuple[str, str] | None:
     """("history", why) when a sentence without future wording recalls an earlier time: it
     opens with another month ("In January, Putin said ...") or names a day before the
     article's in past tense ("arrived ... on June 19" in an article of June 21)."""
+    for mention in find_dates(sentence, published_at):
+        if mention.weekday_conflict:
+            return "history", f"{mention.text}: the weekday is not of {published_at.year}"
     if _FUTURE.search(sentence):
         return None
     opening = _OPENING_MONTH.match(sentence)
@@ -365,8 +475,10 @@ def event_date(rules: _Rules, sentence: str, published_at: datetime) -> DateMent
             continue
         if mention.first < earliest or mention.first > earliest + timedelta(days=366):
             continue
-        if mention.tense == "past":
+        if mention.tense == "past" or when_said(sentence, mention.start):
             continue
+        if _OTHER_EVENT.match(sentence, mention.end):
+            continue  # "the Nov 15 to 17 APEC gathering": the day of something else
         if mention.kind != "absolute" and (
                 mention.first < published_at.date()
                 or weekday_tense(sentence, mention.start) != "future"):
@@ -383,7 +495,7 @@ def _nearer_other_place(rules: _Rules, sentence: str, mention: DateMention) -> b
     """Is the place named closest before the date (or after, if none before) another one?"""
     if rules.other_places is None:
         return False
-    places = [(m.start(), False) for m in rules.place.finditer(sentence)]
+    places = [(m.start(), False) for m in rules.where.finditer(sentence)]
     places += [(m.start(), True) for m in rules.other_places.finditer(sentence)]
     before = [p for p in places if p[0] < mention.start]
     if before:
@@ -413,24 +525,25 @@ def compile_rules(spec: StorylineSpec) -> _Rules:
         return tuple(re.compile(p.replace("{place}", place).replace("{actor}", actor), _FLAGS)
                      for p in patterns)
 
-    ids = spec.status_ids()
-    setback_rank = len(ids)
     statuses = tuple(
-        _Status(s, setback_rank + i if s.setback else i, compile_all(s.cues),
+        _Status(s, _SETBACK_RANK + i if s.setback else i, compile_all(s.cues),
                 compile_all(s.also), compile_all(s.unless))
         for i, s in enumerate(spec.statuses))
     return _Rules(
         statuses=statuses, actor=re.compile(actor, _FLAGS), place=re.compile(place, _FLAGS),
+        where=re.compile(_alternation(r.where) if r.where else place, _FLAGS),
         other_places=re.compile(_alternation(r.other_places), _FLAGS) if r.other_places
         else None,
         other_actors=re.compile(_alternation(r.other_actors), _FLAGS) if r.other_actors
         else None,
         negations=compile_all(r.negations), history=compile_all(r.history),
-        hedges=compile_all(r.hedges), ignore=compile_all(r.ignore))
+        hedges=compile_all(r.hedges), possibility=compile_all(r.possibility),
+        ignore=compile_all(r.ignore))
 
 
 def _alternation(patterns: tuple[str, ...]) -> str:
+    """One regex for several (each bounds its own words: an alias may end in "N.K.")."""
     if not patterns:
         return r"(?!x)x"
-    return r"\b(?:" + "|".join(patterns) + r")\b"
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
 

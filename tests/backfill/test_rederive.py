@@ -153,8 +153,8 @@ def test_the_group_gate_only_skips_articles_the_matcher_scores_zero(config: AppC
     gate = GroupGate(spec.match)
     texts = [(json.loads(line)["title"], json.loads(line)["text"])
              for line in corpus_lines() + filler_lines(60, datetime(2024, 1, 1, tzinfo=UTC))]
-    texts += [("Ruſſia", "Kim Jong-un's envoy"), ("Weather", "KREMLIN sources"),
-              ("Sport", "North\u2011Korean fans"), ("Nothing", "about anything at all")]
+    texts += [("Ruſſia", "Kim Jong-un's envoy"), ("Weather", "RUSSIAN PRESIDENT sources"),
+              ("Sport", "North\u2011Korea fans"), ("Nothing", "about anything at all")]
 
     skipped = [(title, text) for title, text in texts if not gate.could_match(title, text)]
 

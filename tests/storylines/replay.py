@@ -3,13 +3,13 @@ pipeline does (support = earlier reports of an equivalent observation, one per o
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from monitor.records import Observation, Report, StatusChange, StorylineState
 from monitor.storylines import status, tracker
+from monitor.storylines.kinds import read_storyline
 from monitor.storylines.spec import StorylineSpec
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -17,8 +17,7 @@ SPEC_FILE = PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml"
 
 
 def load_spec() -> StorylineSpec:
-    with SPEC_FILE.open("rb") as fh:
-        return StorylineSpec.model_validate(tomllib.load(fh))
+    return read_storyline(SPEC_FILE, PROJECT)
 
 
 @dataclass(frozen=True)

@@ -78,4 +78,4 @@ def test_explain_uses_the_stored_seeds_and_says_why(
     off.write_text(cases.MISSING_GROUP[1][2])
     result = explain.explain(matcher, explain.read_article(off))
     assert not result.matched
-    assert result.explanation["reason"].startswith("missing group 1 (Putin")
+    assert result.explanation["reason"].startswith("missing group 1 (Vladimir Putin, Putin")

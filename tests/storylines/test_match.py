@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.storylines.kinds import load_storyline
 from monitor.storylines.match import Matcher, split_sentences
 from monitor.storylines.seeds import load_seeds
 from monitor.storylines.spec import StorylineSpec
@@ -23,8 +24,8 @@ FIXTURES = PROJECT / "tests" / "fixtures" / "storylines"
 def load_spec(path: Path = STORYLINE, **match_changes: object) -> StorylineSpec:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
-    raw["match"].update(match_changes)
-    return StorylineSpec.model_validate(raw)
+    raw.setdefault("match", {}).update(match_changes)
+    return load_storyline(raw)
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +124,10 @@ def test_story_missing_a_group_fails_the_gate_and_names_the_group(
 
 
 def test_group_terms_match_spelling_variants_and_possessives(matcher: Matcher) -> None:
-    text = ("Kim Jong-un's envoy met the KREMLIN's staff; Kim Jong Un and \u201cPutin\u2019s\u201d "
-            "aides spoke. Kimberly and Putinism are other words.")
+    text = ("Kim Jong-un's envoy met the RUSSIAN PRESIDENT's staff; Kim Jong Un and "
+            "\u201cPutin\u2019s\u201d aides spoke. Kimberly and Putinism are other words.")
     groups = matcher.match("", text).explanation["groups"]
-    assert groups[0]["found"] == {"Putin": 1, "Kremlin": 1}
+    assert groups[0]["found"] == {"Putin": 1, "Russian President": 1}
     assert groups[1]["found"] == {"Kim Jong Un": 2}
 
 

@@ -213,7 +213,6 @@ REAL_COPY = [
      "on Monday", MON, "scheduled", {"visit_date": "2024-06-18", "visit_end": "2024-06-19"}),
     # abbreviations of the place
     ("Putin to visit N.K. this week", MON, "imminent", {}),
-    ("Mr. Putin will travel to the North in the coming days, Seoul said.", JUN10, "imminent", {}),
     ("Putin to visit North Korea in coming days, sources say", JUN10, "imminent", {}),
     # speculation and negated travel are not news of a visit
     ("Putin did not travel to North Korea during his visit to China this week, despite "

