@@ -213,7 +213,8 @@ async def open_services(app: App, metrics: Metrics, *, stop: asyncio.Event | Non
                                      clock=app.clock, stop=stop),
                 dispatch_ctx=DispatchContext(sessions=app.sessions, notifier=notifier,
                                              settings=settings.alerts,
-                                             worker_id=app.worker_id))
+                                             worker_id=app.worker_id,
+                                             public_url=settings.server.public_url))
             log.info("services.ready", worker_id=app.worker_id, feeds_added=added,
                      notifier=notifier.name, storylines=len(app.config.storylines))
             yield services
