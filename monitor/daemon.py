@@ -46,6 +46,7 @@ from monitor.errors import DatabaseError, MonitorError
 from monitor.ingest.poller import PollContext, PollSummary, poll_due_feeds
 from monitor.metrics import CONTENT_TYPE, Metrics, TimedExtractor, TimedFetcher, TimedNotifier
 from monitor.notify.outbox import DispatchContext, DispatchSummary, dispatch, make_notifier
+from monitor.pages import Site
 from monitor.pipeline import ArticleOutcome, Pipeline
 from monitor.records import ArticleDraft
 from monitor.server import HealthServer
@@ -349,14 +350,13 @@ def start_server(daemon: Daemon, metrics: Metrics) -> HealthServer | None:
     settings = daemon.settings.server
     if not settings.enabled:
         return None
+    app = daemon.services.app
     server = HealthServer(settings, readiness=daemon.readiness, metrics=metrics.render,
-                          metrics_content_type=CONTENT_TYPE)
+                          metrics_content_type=CONTENT_TYPE, pages=Site(app.sessions, app.clock))
     try:
-        server.start()
-    except OSError as exc:
-        raise MonitorError(f"cannot serve /healthz and /metrics on {settings.host}:"
-                           f"{settings.port}: {exc.strerror or exc} (set [server].port or "
-                           "MONITOR_HTTP_PORT, or [server].enabled = false)") from exc
+        server.bind()
+    except MonitorError as exc:
+        raise MonitorError(f"{exc} (or [server].enabled = false)") from exc
     return server
 
 
