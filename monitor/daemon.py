@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.app import App
 from monitor.db import alerts as alerts_repo
 from monitor.db import feeds as feeds_repo
-from monitor.db.engine import check_connection, transaction
+from monitor.db.engine import check_connection, read_session_factory, transaction
 from monitor.db.maintenance import PRUNE_BATCH, prune_article_text
 from monitor.errors import DatabaseError, MonitorError
 from monitor.ingest.poller import PollContext, PollSummary, poll_due_feeds
@@ -352,7 +352,8 @@ def start_server(daemon: Daemon, metrics: Metrics) -> HealthServer | None:
         return None
     app = daemon.services.app
     server = HealthServer(settings, readiness=daemon.readiness, metrics=metrics.render,
-                          metrics_content_type=CONTENT_TYPE, pages=Site(app.sessions, app.clock))
+                          metrics_content_type=CONTENT_TYPE,
+                          pages=Site(read_session_factory(app.engine), app.clock))
     try:
         server.bind()
     except MonitorError as exc:

@@ -15,10 +15,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import Engine
 
 from monitor.config import ServerSettings
-from monitor.db.engine import create_engine, session_factory, upgrade
+from monitor.db.engine import create_engine, read_session_factory, session_factory, upgrade
 from monitor.pages import Site
 from monitor.server import HealthServer
 from tests.backfill.conftest import FixedClock
@@ -73,10 +73,11 @@ class Document(HTMLParser):
 
 
 @contextmanager
-def served(sessions: sessionmaker[Session], now: datetime) -> Iterator[str]:
+def served(engine: Engine, now: datetime) -> Iterator[str]:
     """The pages on a free loopback port, as the daemon serves them; yields the base URL."""
     server = HealthServer(ServerSettings(port=0), readiness=list, metrics=lambda: b"",
-                          metrics_content_type="text/plain", pages=Site(sessions, FixedClock(now)))
+                          metrics_content_type="text/plain",
+                          pages=Site(read_session_factory(engine), FixedClock(now)))
     server.start()
     try:
         yield f"http://127.0.0.1:{server.port}"
@@ -108,7 +109,7 @@ def seeds_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp / 'monitor.db'}"
     backfill_seeds(tmp, url)
     engine = create_engine(url)
-    with served(session_factory(engine), AFTER_SEEDS) as base:
+    with served(engine, AFTER_SEEDS) as base:
         yield base
     engine.dispose()
 
@@ -127,6 +128,6 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Large]:
     upgrade(engine)
     sessions = session_factory(engine)
     storyline = fill_large_storyline(sessions)
-    with served(sessions, storyline.newest_at + LARGE_NOW_AFTER) as base:
+    with served(engine, storyline.newest_at + LARGE_NOW_AFTER) as base:
         yield Large(base, storyline)
     engine.dispose()

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from monitor.db.engine import create_engine, session_factory
+from monitor.db.engine import create_engine, read_session_factory, session_factory, transaction
 from monitor.pages import Site
 from tests.backfill.conftest import FixedClock
 from tests.pages.conftest import (
@@ -130,7 +130,7 @@ def test_every_page_renders_from_a_seeds_backfill(database_url: str, tmp_path: P
     backfill_seeds(tmp_path, database_url)
     engine = create_engine(database_url)
     try:
-        with served(session_factory(engine), AFTER_SEEDS) as base:
+        with served(engine, AFTER_SEEDS) as base:
             storyline = fetch(base + PAGE)
             stories = [h for h in storyline.html().hrefs() if h.startswith("/stories/")]
             pages = [fetch(base + "/"), storyline, *(fetch(base + s) for s in stories)]
@@ -223,7 +223,7 @@ def test_a_storyline_page_makes_the_same_few_queries_at_20_and_at_10000_matches(
         sessions = session_factory(engine)
         small = fill_large_storyline(sessions, 20, storyline_id="small", first_id=500_000)
         large = fill_large_storyline(sessions, 10_000)
-        site = Site(sessions, FixedClock(large.newest_at))
+        site = Site(read_session_factory(engine), FixedClock(large.newest_at))
         counts = []
         for storyline_id in ("small", large.storyline_id):
             with statements(engine) as seen:
@@ -234,3 +234,19 @@ def test_a_storyline_page_makes_the_same_few_queries_at_20_and_at_10000_matches(
     finally:
         engine.dispose()
     assert counts[0] == counts[1] <= 10
+
+
+def test_a_page_answers_while_the_pipeline_holds_the_write_lock(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        sessions = session_factory(engine)
+        storyline = fill_large_storyline(sessions, 20)
+        site = Site(read_session_factory(engine), FixedClock(storyline.newest_at))
+        with transaction(sessions) as writing:  # on SQLite: BEGIN IMMEDIATE, the write lock
+            writing.execute(sa.text("UPDATE storylines SET title = 'renamed'"))
+            page = site(f"/storylines/{storyline.storyline_id}", "")
+    finally:
+        engine.dispose()
+    assert page is not None and page.status == 200
+    body = page.body.decode()
+    assert "Synthetic storyline" in body and "renamed" not in body  # committed state only
