@@ -9,7 +9,8 @@
 Built from the records `monitor storylines show --format json` prints (StorylineSummary,
 ChangeSummary) plus the paginated reads of monitor.db.matches; a page makes a fixed number
 of queries (at most one per table) whatever the number of matches. Only extracted text and
-links are printed, never article HTML.
+links are printed, never article HTML. Links between pages are relative, so the pages work
+behind a reverse proxy that serves them under a path prefix.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ class ChangeView:
     """The reports it was counted on, one per outlet: {"outlet", "url", "title", ...}."""
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What to render: a template, its context and the HTTP status."""
+
+    template: str
+    context: dict[str, Any]
+    status: int = 200
+
+
 class BadRequest(Exception):
     pass
 
@@ -74,15 +84,19 @@ class Site:
     def __call__(self, path: str, query: str) -> Response | None:
         started = time.perf_counter()
         try:
-            response = self._route(path, parse_qs(query))
+            page = self._route(path, parse_qs(query))
         except BadRequest as exc:
-            response = self._error(400, str(exc))
-        if response is not None:
-            log.debug("page.served", path=path, status=response.status,
-                      ms=round((time.perf_counter() - started) * 1000, 1))
-        return response
+            page = self._error(400, str(exc))
+        if page is None:
+            return None
+        depth = path.count("/") - 1  # "/" is 0, "/storylines/ID" is 1
+        body = render(page.template, root="../" * depth or "./", now=self.clock.now(),
+                      **page.context)
+        log.debug("page.served", path=path, status=page.status,
+                  ms=round((time.perf_counter() - started) * 1000, 1))
+        return Response(page.status, body.encode("utf-8"), HTML)
 
-    def _route(self, path: str, query: dict[str, list[str]]) -> Response | None:
+    def _route(self, path: str, query: dict[str, list[str]]) -> Page | None:
         if path in ("/", "/index.html"):
             return self.index()
         head, _, rest = path.lstrip("/").partition("/")
@@ -92,16 +106,15 @@ class Site:
             return self.story(int(rest))
         return None
 
-    def index(self) -> Response:
+    def index(self) -> Page:
         now = self.clock.now()
         with self.sessions() as session:
             storylines = storylines_repo.list_storylines(session)
             recent = matches_repo.recent_story_counts(session, now - RECENT)
-        return self._html(200, "index.html", storylines=storylines, recent=recent, now=now,
-                          recent_days=RECENT.days)
+        return Page("index.html", {"storylines": storylines, "recent": recent,
+                                   "recent_days": RECENT.days})
 
-    def storyline(self, storyline_id: str, page: int) -> Response:
-        now = self.clock.now()
+    def storyline(self, storyline_id: str, page: int) -> Page:
         with self.sessions() as session:
             summary = storylines_repo.get_storyline(session, storyline_id)
             if summary is None:
@@ -115,24 +128,21 @@ class Site:
         timeline = layout([Point(c.id, c.to_status, c.published_at, day(c.published_at))
                            for c in history])
         palette = {segment.status: segment.colour for segment in timeline.segments}
-        return self._html(200, "storyline.html", storyline=summary, changes=changes,
-                          timeline=timeline, palette=palette, matches=matches, now=now)
+        return Page("storyline.html", {"storyline": summary, "changes": changes,
+                                       "timeline": timeline, "palette": palette,
+                                       "matches": matches})
 
-    def story(self, story_id: int) -> Response:
+    def story(self, story_id: int) -> Page:
         with self.sessions() as session:
             detail = stories_repo.get_story(session, story_id)
             if detail is None:
                 return self._error(404, f"No story {story_id}.")
             storylines = matches_repo.matches_of_story(session, story_id)
-        return self._html(200, "story.html", detail=detail, storylines=storylines,
-                          reasons=FOLD_REASONS, now=self.clock.now())
+        return Page("story.html", {"detail": detail, "storylines": storylines,
+                                   "reasons": FOLD_REASONS})
 
-    def _error(self, status: int, message: str) -> Response:
-        return self._html(status, "error.html", status=status, message=message,
-                          now=self.clock.now())
-
-    def _html(self, code: int, template: str, **context: Any) -> Response:
-        return Response(code, render(template, **context).encode("utf-8"), HTML)
+    def _error(self, status: int, message: str) -> Page:
+        return Page("error.html", {"status": status, "message": message}, status)
 
 
 def _page_number(query: dict[str, list[str]]) -> int:

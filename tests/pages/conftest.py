@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -35,12 +36,13 @@ LARGE_NOW_AFTER = timedelta(hours=12)
 
 @dataclass
 class Fetched:
+    url: str
     status: int
     headers: dict[str, str]
     body: str
 
     def html(self) -> Document:
-        document = Document()
+        document = Document(base=self.url)
         document.feed(self.body)
         return document
 
@@ -49,6 +51,7 @@ class Fetched:
 class Document(HTMLParser):
     """The elements (tag, attributes) and the text of a page, as a browser parses them."""
 
+    base: str = ""
     elements: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     chunks: list[str] = field(default_factory=list)
 
@@ -69,7 +72,20 @@ class Document(HTMLParser):
         return [attrs for tag, attrs in self.elements if tag == name]
 
     def hrefs(self) -> list[str]:
-        return [attrs["href"] for tag, attrs in self.elements if "href" in attrs]
+        """Link targets as a browser resolves them: same-site links as path?query#fragment
+        (the pages link relatively), others as written."""
+        resolved = []
+        for _, attrs in self.elements:
+            if "href" not in attrs:
+                continue
+            target = urlsplit(urljoin(self.base, attrs["href"]))
+            if self.base and urljoin(self.base, "/") == f"{target.scheme}://{target.netloc}/":
+                query = f"?{target.query}" if target.query else ""
+                fragment = f"#{target.fragment}" if target.fragment else ""
+                resolved.append(f"{target.path}{query}{fragment}")
+            else:
+                resolved.append(attrs["href"])
+        return resolved
 
 
 @contextmanager
@@ -88,9 +104,9 @@ def served(engine: Engine, now: datetime) -> Iterator[str]:
 def fetch(url: str) -> Fetched:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
-            return Fetched(resp.status, dict(resp.headers), resp.read().decode())
+            return Fetched(url, resp.status, dict(resp.headers), resp.read().decode())
     except urllib.error.HTTPError as exc:
-        return Fetched(exc.code, dict(exc.headers), exc.read().decode())
+        return Fetched(url, exc.code, dict(exc.headers), exc.read().decode())
 
 
 def backfill_seeds(tmp: Path, database_url: str) -> None:

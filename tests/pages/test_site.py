@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urljoin
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -152,8 +153,8 @@ def test_a_10000_match_storyline_shows_the_newest_50_and_pages_through_all(large
     assert f"Report {large.storyline.newest_article_id} " in newest[0]
     assert "Report 100000 " in oldest[-1]
     assert "10000 matched articles, newest first; page 1 of 200" in first.html().text
-    assert "?page=2#matches" in first.html().hrefs()
-    assert "?page=199#matches" in last.html().hrefs()
+    assert f"/storylines/{large.storyline.storyline_id}?page=2#matches" in first.html().hrefs()
+    assert f"/storylines/{large.storyline.storyline_id}?page=199#matches" in last.html().hrefs()
     assert not any("page=201" in h for h in last.html().hrefs())
 
 
@@ -250,3 +251,13 @@ def test_a_page_answers_while_the_pipeline_holds_the_write_lock(database_url: st
     assert page is not None and page.status == 200
     body = page.body.decode()
     assert "Synthetic storyline" in body and "renamed" not in body  # committed state only
+
+
+def test_links_stay_under_the_prefix_of_a_reverse_proxy(seeds_url: str) -> None:
+    story = next(h for h in fetch(seeds_url + PAGE).html().hrefs() if h.startswith("/stories/"))
+    for path in ("/", PAGE, story, "/storylines/missing"):
+        proxied = f"http://127.0.0.1:8443/monitor{path}"  # the page as the proxy shows it
+        links = [urljoin(proxied, a["href"]) for a in fetch(seeds_url + path).html().tags("a")]
+        local = [link for link in links if link.startswith("http://127.0.0.1:8443/")]
+        assert local, path
+        assert all(link.startswith("http://127.0.0.1:8443/monitor/") for link in local), path
