@@ -31,7 +31,7 @@ from monitor.db import stories as stories_repo
 from monitor.db import storylines as storylines_repo
 from monitor.db.alerts import AlertRow
 from monitor.db.storylines import ChangeSummary
-from monitor.pages.templates import day, render
+from monitor.pages.render import day, render
 from monitor.pages.timeline import Point, layout
 from monitor.server import Response
 

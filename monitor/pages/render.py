@@ -1,4 +1,4 @@
-"""Jinja2, imported here only: the template environment of the storyline pages.
+"""Jinja2, imported here only: the template environment (templates/) of the storyline pages.
 
 Autoescaping is on for every template (article titles, evidence sentences and outlet names
 are untrusted text from the web), templates fail on a missing variable instead of printing
