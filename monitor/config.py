@@ -110,6 +110,18 @@ class ServerSettings(Section):
     host: str = Field("127.0.0.1", description="Address of /healthz, /readyz, /metrics")
     port: int = Field(9108, ge=0, le=65535, description="Port (0: pick a free one)")
     enabled: bool = Field(True, description="Serve the health/metrics endpoint")
+    public_url: str | None = Field(
+        None, description="Where people reach the storyline pages (behind your proxy); "
+        "when set, alerts link to /storylines/ID there")
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://monitor.example.org")
+        return value.rstrip("/")
 
 
 class RetentionSettings(Section):

@@ -40,12 +40,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.app import App
 from monitor.db import alerts as alerts_repo
 from monitor.db import feeds as feeds_repo
-from monitor.db.engine import check_connection, transaction
+from monitor.db.engine import check_connection, read_session_factory, transaction
 from monitor.db.maintenance import PRUNE_BATCH, prune_article_text
 from monitor.errors import DatabaseError, MonitorError
 from monitor.ingest.poller import PollContext, PollSummary, poll_due_feeds
 from monitor.metrics import CONTENT_TYPE, Metrics, TimedExtractor, TimedFetcher, TimedNotifier
 from monitor.notify.outbox import DispatchContext, DispatchSummary, dispatch, make_notifier
+from monitor.pages import Site
 from monitor.pipeline import ArticleOutcome, Pipeline
 from monitor.records import ArticleDraft
 from monitor.server import HealthServer
@@ -213,7 +214,8 @@ async def open_services(app: App, metrics: Metrics, *, stop: asyncio.Event | Non
                                      clock=app.clock, stop=stop),
                 dispatch_ctx=DispatchContext(sessions=app.sessions, notifier=notifier,
                                              settings=settings.alerts,
-                                             worker_id=app.worker_id))
+                                             worker_id=app.worker_id,
+                                             public_url=settings.server.public_url))
             log.info("services.ready", worker_id=app.worker_id, feeds_added=added,
                      notifier=notifier.name, storylines=len(app.config.storylines))
             yield services
@@ -348,14 +350,14 @@ def start_server(daemon: Daemon, metrics: Metrics) -> HealthServer | None:
     settings = daemon.settings.server
     if not settings.enabled:
         return None
+    app = daemon.services.app
     server = HealthServer(settings, readiness=daemon.readiness, metrics=metrics.render,
-                          metrics_content_type=CONTENT_TYPE)
+                          metrics_content_type=CONTENT_TYPE,
+                          pages=Site(read_session_factory(app.engine), app.clock))
     try:
-        server.start()
-    except OSError as exc:
-        raise MonitorError(f"cannot serve /healthz and /metrics on {settings.host}:"
-                           f"{settings.port}: {exc.strerror or exc} (set [server].port or "
-                           "MONITOR_HTTP_PORT, or [server].enabled = false)") from exc
+        server.bind()
+    except MonitorError as exc:
+        raise MonitorError(f"{exc} (or [server].enabled = false)") from exc
     return server
 
 

@@ -74,3 +74,19 @@ def test_invalid_toml_names_the_file(project: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(project / "config", env={})
     assert err.value.problems[0].startswith(f"{project / 'config' / 'feeds.toml'}: invalid TOML")
+
+
+def test_server_public_url_is_optional_and_must_be_an_http_url(project: Path) -> None:
+    settings = project / "config" / "monitor.toml"
+    assert load_config(project / "config", env={}).settings.server.public_url is None
+    shipped = settings.read_text()
+    settings.write_text(shipped.replace("enabled = true\n", 'enabled = true\n'
+                                        'public_url = "http://127.0.0.1:8080/monitor/"\n'))
+    assert (load_config(project / "config", env={}).settings.server.public_url
+            == "http://127.0.0.1:8080/monitor")
+    settings.write_text(shipped.replace("enabled = true\n",
+                                        'enabled = true\npublic_url = "127.0.0.1:8080"\n'))
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    assert any(p.startswith(f"{settings}: server.public_url: ") and "http://" in p
+               for p in err.value.problems)

@@ -72,8 +72,10 @@ def env_for(feeds: FeedServer, slack: FakeSlack) -> dict[str, str]:
 
 def test_run_polls_alerts_serves_health_and_metrics_and_stops_on_sigterm(
         tmp_path: Path, feeds: FeedServer, slack: FakeSlack) -> None:
+    sections = settings()
+    sections["server"] = {**sections["server"], "public_url": "http://127.0.0.1:8443/monitor"}
     config = write_config(tmp_path, feeds=[{"url": feeds.url("/world.xml"), "outlet": "Wire"}],
-                          sections=settings())
+                          sections=sections)
     with MonitorProcess(config, env=env_for(feeds, slack), worker_id="first") as proc:
         proc.wait_for(lambda: proc.port is not None, 60, "the health server")
         assert proc.get("/healthz")[0] == 200
@@ -97,6 +99,13 @@ def test_run_polls_alerts_serves_health_and_metrics_and_stops_on_sigterm(
         assert sum(v for k, v in samples.items()
                    if k.startswith("monitor_status_changes_total")) == len(slack.messages)
         assert len(feeds.requests["/news/000_42c76e358b02e199.txt.html"]) == 1
+        # The storyline's page, which every alert links to.
+        buttons = [e["url"] for m in slack.messages for b in m.blocks if b["type"] == "actions"
+                   for e in b["elements"]]
+        assert buttons == ["http://127.0.0.1:8443/monitor/storylines/putin-pyongyang-visit"] * len(
+            slack.messages)
+        status, page = proc.get("/storylines/putin-pyongyang-visit")
+        assert status == 200 and 'id="timeline"' in page
 
         # A second process on the same SQLite file refuses to start, naming the first.
         second = run_once(config, feeds, slack, worker_id="second")

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.config import ServerSettings
 from monitor.metrics import CONTENT_TYPE, Metrics
-from monitor.server import HealthServer
+from monitor.server import HealthServer, Response
 
 
 @pytest.fixture
@@ -79,3 +79,22 @@ def test_metrics_serves_the_prometheus_exposition(
 
 def test_unknown_path_is_404(server: tuple[HealthServer, Metrics]) -> None:
     assert get(server[0], "/admin")[0] == 404
+
+
+def test_a_failing_page_is_a_500_and_the_server_keeps_serving() -> None:
+    def pages(path: str, query: str) -> Response | None:
+        if path == "/broken":
+            raise RuntimeError("template bug")
+        return Response(200, b"<p>page</p>", "text/html; charset=utf-8") if path == "/" else None
+
+    srv = HealthServer(ServerSettings(port=0), readiness=list, metrics=lambda: b"",
+                       metrics_content_type="text/plain", pages=pages)
+    srv.start()
+    try:
+        broken, page, missing = get(srv, "/broken"), get(srv, "/"), get(srv, "/nothing")
+        health = get(srv, "/healthz")
+    finally:
+        srv.stop()
+    assert broken[0] == 500 and "template bug" not in broken[2]
+    assert page[:2] == (200, "text/html; charset=utf-8") and missing[0] == 404
+    assert health[0] == 200

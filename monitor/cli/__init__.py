@@ -12,6 +12,7 @@ from monitor.cli import alerts, db, feeds, stories, storylines
 from monitor.cli import backfill as backfill_cmd
 from monitor.cli import config as config_cmd
 from monitor.cli import run as run_cmd
+from monitor.cli import serve as serve_cmd
 from monitor.cli.context import NotYetAvailable, set_config_dir
 from monitor.cli.render import err_console
 from monitor.errors import ConfigError, MonitorError
@@ -46,6 +47,9 @@ app.command("run")(run_cmd.run)
 
 
 app.command("backfill")(backfill_cmd.backfill)
+
+
+app.command("serve")(serve_cmd.serve)
 
 
 def main() -> None:

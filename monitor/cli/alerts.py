@@ -69,7 +69,8 @@ def send() -> None:
         notifier = make_notifier(ctx.config.settings)
         summary = asyncio.run(dispatch(DispatchContext(
             sessions=ctx.sessions, notifier=notifier, settings=ctx.config.settings.alerts,
-            worker_id=ctx.worker_id), ctx.clock.now()))
+            worker_id=ctx.worker_id, public_url=ctx.config.settings.server.public_url),
+            ctx.clock.now()))
     console.print(f"via {notifier.name}: {summary.sent} sent, {summary.adopted} already posted, "
                   f"{summary.retried} to retry, {summary.dead} dead, {summary.deferred} waiting",
                   markup=False, highlight=False)

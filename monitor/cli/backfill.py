@@ -161,7 +161,7 @@ def _dispatch(app: App) -> None:
 
     settings = app.config.settings
     ctx = DispatchContext(app.sessions, make_notifier(settings), settings.alerts,
-                          app.worker_id)
+                          app.worker_id, public_url=settings.server.public_url)
     for _ in range(DISPATCH_ROUNDS):
         result = asyncio.run(dispatch(ctx, app.clock.now()))
         err_console.print(f"alerts: {result.sent} sent, {result.retried} to retry, "

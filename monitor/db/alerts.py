@@ -115,6 +115,19 @@ def list_alerts(session: Session, state: str | None = None, limit: int = 50) -> 
     return _rows(session, query)
 
 
+def for_changes(session: Session, change_ids: Sequence[int]) -> dict[int, list[AlertRow]]:
+    """The alerts of each status change (one per channel), in one query: what the storyline
+    page shows as each change's delivery state. `change` is left empty (the caller has it)."""
+    by_change: dict[int, list[AlertRow]] = {change_id: [] for change_id in change_ids}
+    if not by_change:
+        return by_change
+    alerts = session.execute(sa.select(m.Alert).where(
+        m.Alert.status_change_id.in_(list(by_change))).order_by(m.Alert.channel, m.Alert.id))
+    for alert in alerts.scalars():
+        by_change[alert.status_change_id].append(_row(alert, None))
+    return by_change
+
+
 def _rows(session: Session, query: sa.Select[m.Alert]) -> list[AlertRow]:
     alerts = list(session.execute(query).scalars())
     changes = {c.id: c for c in session.execute(sa.select(m.StatusChange).where(

@@ -93,7 +93,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "monitor_read_only"
+"""Execution option of `read_session_factory` engines: they only read."""
+
+
 def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")  # a WAL snapshot: needs no lock, waits for no writer
+        return
     # Take the write lock up front: a deferred transaction that later writes can fail
     # with "database is locked" instead of waiting for busy_timeout.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -101,6 +108,13 @@ def _sqlite_begin(conn: Any) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, future=True)
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for code that only reads (the storyline pages): on SQLite their transactions
+    do not take the write lock, so a page neither waits for the pipeline nor holds it up."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
+                        future=True)
 
 
 @contextmanager

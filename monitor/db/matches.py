@@ -81,3 +81,97 @@ def _stored(row: m.StorylineMatch, article: m.Article) -> StoredMatch:
         matched=row.matched, score=row.score, explanation=dict(row.explanation),
         url=article.url, outlet=article.outlet, title=article.title,
         published_at=ensure_utc(article.published_at), created_at=ensure_utc(row.created_at))
+
+
+# ---- Read side of the storyline pages (monitor.pages): paginated, one query per table.
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedStory:
+    """A matched article with its story's outlets and the status it stated, if any."""
+
+    article_id: int
+    story_id: int
+    url: str
+    outlet: str
+    title: str
+    published_at: datetime
+    score: float
+    outlets: tuple[str, ...]
+    """Every outlet that ran the story (its duplicates included)."""
+    article_count: int
+    stated_status: str | None
+    stated_facts: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPage:
+    """One page of a storyline's matched stories, newest first."""
+
+    items: tuple[MatchedStory, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def matched_stories(session: Session, storyline_id: str, *, page: int = 1,
+                    per_page: int = 50) -> MatchPage:
+    """Page `page` (from 1) of the storyline's matches, newest publication first: one count
+    and one joined select, so the cost stays flat however many matches there are."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(m.StorylineMatch).where(
+        m.StorylineMatch.storyline_id == storyline_id, m.StorylineMatch.matched.is_(True))) or 0
+    observation = sa.and_(m.StatusObservation.storyline_id == m.StorylineMatch.storyline_id,
+                          m.StatusObservation.article_id == m.StorylineMatch.article_id)
+    rows = session.execute(
+        sa.select(m.StorylineMatch.article_id, m.StorylineMatch.story_id, m.StorylineMatch.score,
+                  m.Article.url, m.Article.outlet, m.Article.title, m.Article.published_at,
+                  m.Story.outlets, m.Story.article_count, m.StatusObservation.status,
+                  m.StatusObservation.facts)
+        .join(m.Article, m.Article.id == m.StorylineMatch.article_id)
+        .join(m.Story, m.Story.id == m.StorylineMatch.story_id)
+        .outerjoin(m.StatusObservation, observation)
+        .where(m.StorylineMatch.storyline_id == storyline_id,
+               m.StorylineMatch.matched.is_(True))
+        .order_by(m.Article.published_at.desc(), m.Article.id.desc())
+        .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    items = tuple(MatchedStory(
+        article_id=r.article_id, story_id=r.story_id, url=r.url, outlet=r.outlet,
+        title=r.title, published_at=ensure_utc(r.published_at), score=r.score,
+        outlets=tuple(str(o) for o in r.outlets or ()), article_count=r.article_count,
+        stated_status=r.status, stated_facts=dict(r.facts or {})) for r in rows)
+    return MatchPage(items=items, total=total, page=max(page, 1), per_page=per_page)
+
+
+def recent_story_counts(session: Session, since: datetime) -> dict[str, int]:
+    """Matched stories per storyline whose article was published at or after `since`."""
+    rows = session.execute(
+        sa.select(m.StorylineMatch.storyline_id,
+                  sa.func.count(sa.distinct(m.StorylineMatch.story_id)))
+        .join(m.Article, m.Article.id == m.StorylineMatch.article_id)
+        .where(m.StorylineMatch.matched.is_(True), m.Article.published_at >= since)
+        .group_by(m.StorylineMatch.storyline_id))
+    return {storyline_id: count for storyline_id, count in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    """A storyline one of the story's articles matched."""
+
+    storyline_id: str
+    article_id: int
+    score: float
+
+
+def matches_of_story(session: Session, story_id: int) -> list[StoryMatch]:
+    """The storylines a story's articles matched, best score first."""
+    rows = session.execute(
+        sa.select(m.StorylineMatch.storyline_id, m.StorylineMatch.article_id,
+                  m.StorylineMatch.score)
+        .where(m.StorylineMatch.story_id == story_id, m.StorylineMatch.matched.is_(True))
+        .order_by(m.StorylineMatch.score.desc(), m.StorylineMatch.id))
+    return [StoryMatch(storyline_id, article_id, score) for storyline_id, article_id, score
+            in rows]

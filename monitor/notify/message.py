@@ -2,9 +2,11 @@
 
 The last stage of the pipeline (StatusChange -> Alert -> Slack) renders each alert twice from
 one `AlertView`: Slack Block Kit with a plain-text fallback, and the lines the console
-notifier prints (`render`). Slack's limits are respected here so a send never fails for length:
-3,000 characters per section text, 150 per header, 50 blocks, and a message kept under
-~10,000 characters; anything longer is cut with an ellipsis.
+notifier prints (`render`). With [server].public_url set, both link to the storyline's page
+(an "Open timeline" button in Slack, a `Timeline:` line on the console). Slack's limits are
+respected here so a send never fails for length: 3,000 characters per section text, 150 per
+header, 50 blocks, and a message kept under ~10,000 characters; anything longer is cut with an
+ellipsis.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from monitor.clock import ensure_utc
 from monitor.records import AlertContent, Report
@@ -54,6 +57,8 @@ class AlertView:
     stories: tuple[StoryLine, ...]
     first_seen: str
     detected: str
+    timeline_url: str | None = None
+    """The storyline's page (/storylines/ID under [server].public_url), when known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,12 @@ def group_stories(reports: tuple[Report, ...]) -> tuple[StoryLine, ...]:
                  for s in order)
 
 
-def build_view(content: AlertContent) -> AlertView:
+def timeline_url(public_url: str, storyline_id: str) -> str:
+    """The storyline page under the public root: https://host/prefix/storylines/ID."""
+    return f"{public_url.rstrip('/')}/storylines/{quote(storyline_id, safe='')}"
+
+
+def build_view(content: AlertContent, public_url: str | None = None) -> AlertView:
     change = content.change
     reports = (change.report, *change.corroborating)
     before = change.from_status or "new"
@@ -170,6 +180,7 @@ def build_view(content: AlertContent) -> AlertView:
         stories=group_stories(reports),
         first_seen=format_time(content.first_seen_at),
         detected=format_time(change.detected_at),
+        timeline_url=timeline_url(public_url, content.storyline_id) if public_url else None,
     )
 
 
@@ -193,12 +204,14 @@ def plain_lines(view: AlertView) -> list[str]:
     lines += [f"  - {', '.join(s.outlets)}: {s.title} <{s.url}>" for s in shown]
     if len(view.stories) > len(shown):
         lines.append(f"  … and {len(view.stories) - len(shown)} more stories")
+    if view.timeline_url:
+        lines.append(f"Timeline: {view.timeline_url}")
     lines.append(_footer(view))
     return lines
 
 
-def render(content: AlertContent) -> Message:
-    return message_for(build_view(content))
+def render(content: AlertContent, public_url: str | None = None) -> Message:
+    return message_for(build_view(content, public_url))
 
 
 def message_for(view: AlertView) -> Message:
@@ -210,8 +223,11 @@ def message_for(view: AlertView) -> Message:
     ]
     used = sum(_block_chars(b) for b in blocks)
     footer = {"type": "context", "elements": [_mrkdwn(truncate(_footer(view), CONTEXT_LIMIT))]}
-    budget = MESSAGE_BUDGET - used - _block_chars(footer)
-    blocks += _story_sections(view, budget, MAX_BLOCKS - len(blocks) - 1)
+    actions = _timeline_button(view.timeline_url) if view.timeline_url else None
+    budget = MESSAGE_BUDGET - used - _block_chars(footer) - len(view.timeline_url or "")
+    blocks += _story_sections(view, budget, MAX_BLOCKS - len(blocks) - 1 - bool(actions))
+    if actions:
+        blocks.append(actions)
     blocks.append(footer)
     return Message(text=fallback_text(view), blocks=tuple(blocks),
                    lines=tuple(plain_lines(view)))
@@ -274,6 +290,13 @@ def link(url: str, title: str) -> str:
     if not url.startswith(("http://", "https://")) or any(c in url for c in "<>| "):
         return label
     return f"<{truncate(url, 1000)}|{label}>"
+
+
+def _timeline_button(url: str) -> dict[str, Any]:
+    """A link button (Slack opens the URL; the app receives no interaction to handle)."""
+    return {"type": "actions", "elements": [{
+        "type": "button", "text": _plain("Open timeline"), "url": truncate(url, 3000),
+        "action_id": "open_timeline"}]}
 
 
 def _plain(text: str) -> dict[str, Any]:

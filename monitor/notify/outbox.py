@@ -51,6 +51,8 @@ class DispatchContext:
     settings: AlertSettings
     worker_id: str
     batch_size: int = 20
+    public_url: str | None = None
+    """[server].public_url: alerts link to the storyline's page there."""
 
 
 @dataclass
@@ -142,7 +144,8 @@ async def _deliver(ctx: DispatchContext, alert_id: int, now: datetime,
         return None
     content, attempts = prepared.content, prepared.attempts
     try:
-        delivery = await _send(ctx.notifier, content, attempts, prepared.channel_id)
+        delivery = await _send(ctx.notifier, content, attempts, prepared.channel_id,
+                               ctx.public_url)
     except NotifyError as exc:
         return await asyncio.to_thread(_record_failure, ctx, content, attempts, exc, now,
                                        summary)
@@ -173,7 +176,7 @@ def _prepare(ctx: DispatchContext, alert_id: int, now: datetime,
 
 
 async def _send(notifier: Notifier, content: AlertContent, attempts: int,
-                channel_id: str | None) -> Delivery:
+                channel_id: str | None, public_url: str | None = None) -> Delivery:
     """Post the alert, unless an earlier attempt (attempts > 1) already did."""
     if attempts > 1 and notifier.can_look_up:
         try:
@@ -186,7 +189,8 @@ async def _send(notifier: Notifier, content: AlertContent, attempts: int,
         if found is not None:
             log.info("alert.adopted", alert_id=content.alert_id, ts=found.ts)
             return found
-    return await notifier.post(content.channel, render(content), alert_id=content.alert_id,
+    return await notifier.post(content.channel, render(content, public_url),
+                               alert_id=content.alert_id,
                                thread_ts=content.thread_ts if notifier.can_thread else None)
 
 

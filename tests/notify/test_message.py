@@ -140,3 +140,30 @@ def test_console_lines_carry_the_same_content() -> None:
                      "Reuters, The Hindu", "https://news1.example/putin",
                      "First seen Mon 17 Jun 2024 09:30 UTC"):
         assert fragment in lines
+
+
+PUBLIC = "http://127.0.0.1:8080/monitor/"
+
+
+def test_with_a_public_url_the_message_has_an_open_timeline_button_to_the_storyline() -> None:
+    message = render(content(), PUBLIC)
+    buttons = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == [{"type": "button", "action_id": "open_timeline",
+                        "text": {"type": "plain_text", "text": "Open timeline", "emoji": True},
+                        "url": "http://127.0.0.1:8080/monitor/storylines/putin-pyongyang-visit"}]
+    assert message.blocks[-1]["type"] == "context"  # the footer stays last
+    assert ("Timeline: http://127.0.0.1:8080/monitor/storylines/putin-pyongyang-visit"
+            in message.lines)
+
+
+def test_without_a_public_url_there_is_no_button_and_no_timeline_line() -> None:
+    message = render(content())
+    assert all(b["type"] != "actions" for b in message.blocks)
+    assert not any(line.startswith("Timeline:") for line in message.lines)
+
+
+def test_the_button_fits_within_the_block_limit_of_a_message_with_many_stories() -> None:
+    reports = tuple(report(n, f"Outlet {n}", 100 + n) for n in range(300))
+    message = render(content(reports=reports), PUBLIC)
+    assert len(message.blocks) <= MAX_BLOCKS
+    assert sum(b["type"] == "actions" for b in message.blocks) == 1

@@ -356,3 +356,28 @@ def test_when_the_lookup_fails_for_now_the_retry_waits_instead_of_posting_blindl
         row.last_error or "")
     assert run(sessions, bot(slack), row.next_attempt_at).adopted == 1
     assert len(slack.messages) == 1
+
+
+def test_with_a_public_url_the_posted_alert_links_to_its_storyline_page(
+        sessions: sessionmaker[Session], slack: FakeSlack) -> None:
+    new_alert(sessions, to_status="scheduled", from_status="proposed")
+    ctx = DispatchContext(sessions=sessions, notifier=bot(slack), settings=SETTINGS,
+                          worker_id="w1", public_url="http://127.0.0.1:8080")
+    assert asyncio.run(dispatch(ctx, T0)).sent == 1
+    (posted,) = slack.messages
+    buttons = [e for b in posted.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [b["url"] for b in buttons] == [
+        "http://127.0.0.1:8080/storylines/putin-pyongyang-visit"]
+
+
+def test_with_a_public_url_the_console_alert_prints_the_timeline_link(
+        sessions: sessionmaker[Session]) -> None:
+    new_alert(sessions, to_status="scheduled", from_status="proposed")
+    out = io.StringIO()
+    ctx = DispatchContext(sessions=sessions,
+                          notifier=ConsoleNotifier(Console(file=out, width=200,
+                                                           color_system=None)),
+                          settings=SETTINGS, worker_id="w1", public_url="http://127.0.0.1:8080")
+    assert asyncio.run(dispatch(ctx, T0)).sent == 1
+    assert ("Timeline: http://127.0.0.1:8080/storylines/putin-pyongyang-visit"
+            in out.getvalue())
