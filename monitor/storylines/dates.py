@@ -68,7 +68,7 @@ _INFINITIVES = frozenset({
     "land", "make", "pay", "begin", "start", "attend", "stay", "be", "head",
 })
 _WORD = re.compile(r"[a-z']+")
-# "SEOUL, June 17 (Reuters) -", "Pyongyang, June 17 (KCNA) --", "June 17, 2024 (AP) —",
+# "BEIJING, June 17 (Reuters) -", "Moscow, June 17 (TASS) --", "June 17, 2024 (AP) —",
 # "Updated June 17, 2024, 10:05 GMT": the place and day of writing, never an event's date.
 _DATELINE = re.compile(
     r"^\W*(?:(?:updated|published|posted)\b:?\s*)?"
@@ -308,7 +308,7 @@ _DATE_LEAD_WORDS = frozenset({"on", "this", "last", "next", "early", "late", "ea
 
 
 def when_said(sentence: str, position: int) -> bool:
-    """Is the date at `position` the day something was said ("the Kremlin said on Monday",
+    """Is the date at `position` the day something was said ("the ministry said on Monday",
     "told reporters Monday", "in a statement Friday", "a phone call Tuesday")? The three
     words before it, past "on", "this" and the like, decide."""
     words = _WORD.findall(sentence[:position].lower())

@@ -2,9 +2,9 @@
 
 Pure (no I/O). A storyline's [match] table (spec.MatchSpec) is applied in three parts:
 - gates: every entity/keyword group must be mentioned (any alternative, case-insensitive,
-  on word boundaries, "Kim Jong Un" = "Kim Jong-un" = "Kim Jong Un's"), no exclusion may be;
+  on word boundaries, "Moon Jae-in" = "Moon Jae In" = "Moon Jae-in's"), no exclusion may be;
 - focus: regular expressions matched per sentence that show the article is about the event
-  itself ("visit to Pyongyang"), weighted by position (title and lead weigh most), so a
+  itself ("visit to Moscow"), weighted by position (title and lead weigh most), so a
   story that names the entities only in passing scores lower; a title or lead sentence that
   names every group counts too, a little less;
 - similarity: TF-IDF cosine to the closest seed, IDF fitted on the seeds plus a background
@@ -39,7 +39,7 @@ LEAD_SENTENCES = 3
 LEAD_WEIGHT = 1.0
 BODY_WEIGHT = 0.6
 CO_MENTION_WEIGHT = 0.8
-"""A title or lead sentence naming every group, without a focus pattern ("Putin, Kim sign
+"""A title or lead sentence naming every group, without a focus pattern ("Xi, Lula sign
 treaty"): about the entities together, likely but not surely about the event."""
 CO_MENTION = "(every group named)"
 EXTRA_HIT_BONUS = 0.1
@@ -66,7 +66,7 @@ def normalize(text: str) -> str:
 def term_body(term: str) -> str:
     """The regular expression of a group term or exclusion (case-insensitive, bounded by
     whole words where used): words may be joined by spaces, hyphens or nothing, so
-    "Kim Jong Un" finds "Kim Jong-un" and "Kim Jong-Un's" (a possessive is not a word)."""
+    "Moon Jae-in" finds "Moon Jae In" and "Moon Jae-In's" (a possessive is not a word)."""
     words = re.split(r"[\s\-]+", normalize(term).strip())
     return _TERM_SEPARATOR.join(re.escape(w) for w in words if w)
 
@@ -215,9 +215,9 @@ class Matcher:
 
     def _focus_hit(self, position: str, sentence: str) -> tuple[str | None, float]:
         """(pattern, weight) of a sentence's focus hit. Down in the body a hit counts only
-        in a sentence that names the subject (the first group): not "Lavrov flew to
-        Pyongyang". A title or lead sentence naming every group counts a little less
-        (unless it matches `elsewhere`: "Kim arrives in Russia for talks with Putin")."""
+        in a sentence that names the subject (the first group): not "Wang Yi flew to
+        Moscow". A title or lead sentence naming every group counts a little less
+        (unless it matches `elsewhere`: "Lula arrives in China for talks with Xi")."""
         source = self._focus.first(sentence)
         if source is not None and self._groups and not self._groups[0].first(sentence):
             source = None

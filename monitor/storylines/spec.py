@@ -120,7 +120,7 @@ class StatusRulesSpec(Spec):
     """How status cues are read: whom and where the sentence must be about, what vetoes it."""
 
     actor: tuple[str, ...] = Field(
-        (), description="Regexes naming the storyline's subject (Putin); a cue sentence must "
+        (), description="Regexes naming the storyline's subject (the visitor); a cue sentence must "
         "name one, or start with a pronoun after a sentence that did")
     place: tuple[str, ...] = Field(
         (), description="Regexes naming the event's place or host ({place} in cues); a cue "

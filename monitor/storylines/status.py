@@ -62,7 +62,7 @@ _OPENING_MONTH = re.compile(
     rf"^\W*(?:back |earlier |late |early )?(?:in|last|since|on|by|during|from) "
     rf"(?:late |early |mid-?)?(?P<month>{MONTH_NAME})\b(?!\s+\d)", _FLAGS)
 _DAYS = {"two": 2, "2": 2, "three": 3, "3": 3}
-# The person speaks about the event rather than travels: "Kremlin spokesman Dmitry Peskov
+# The person speaks about the event rather than travels: "White House spokesman John Kirby
 # said ...", "the ambassador told Vedomosti that ...".
 _SPEAKS = re.compile(r"(?:\s+(?:to|of|in|for)\s+(?:the\s+)?[A-Z][\w.'’-]*)?"
                      r"(?:\s+[A-Z][\w.'’-]*){0,3},?\s+(?:\w+\s+)?(?:said|says|told|tells|"
@@ -75,7 +75,7 @@ _UNVERIFIED = re.compile(
     r"|\b(?:not|n't|never) (?:been |yet been )?able to (?:independently )?(?:verify|confirm)\b"
     r"|\bcould not (?:be )?(?:independently )?(?:verif|confirm)\w*\s+(?:this|the report|it|"
     r"the reports?|that)\b", _FLAGS)
-# The article itself says the date is not official yet ("Neither the Kremlin nor Pyongyang
+# The article itself says the date is not official yet ("Neither Moscow nor Beijing
 # has announced the dates"): dates it reports are someone else's word.
 _NOT_ANNOUNCED = re.compile(
     r"\b(?:has|have|had)(?: not|n't)(?: yet)?(?: officially| formally| publicly)? "
@@ -84,7 +84,7 @@ _NOT_ANNOUNCED = re.compile(
     r"|\bno (?:official|formal) (?:date|dates|announcement|confirmation)\b"
     r"|\b(?:dates?|timing) (?:has|have|had) (?:not|yet to) (?:yet )?(?:been )?"
     r"(?:officially |formally )?(?:announced|confirmed|disclosed|made public)\b", _FLAGS)
-# Photo captions place people: "Putin, left, and Kim ...", "Kim (right) greets ...". Not a
+# Photo captions place people: "Xi, left, and Lula ...", "Lula (right) greets ...". Not a
 # departure.
 _CAPTION_POSITION = re.compile(
     r",\s*(?:(?:second |third |far |top |bottom |front |back )?(?:left|right)|cent(?:er|re)"
@@ -292,7 +292,7 @@ def _verified(sentences: list[str], readings: list[_Reading],
 def _is_about(rules: _Rules, sentence: str, in_context: bool) -> bool:
     """Does the sentence speak of the storyline's subject at its place? In the context of a
     title or sentence before that did, "he" or "the Russian leader" stand for the actor,
-    "there" or "the capital" for the place, and "the visit" or "Putin's trip" for the event
+    "there" or "the capital" for the place, and "the visit" or "Xi's trip" for the event
     itself, unless the sentence names another place instead."""
     has_place = bool(rules.place.search(sentence))
     elsewhere = not has_place and rules.other_places is not None and bool(
@@ -392,8 +392,8 @@ def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
 
 
 def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
-    """Is the cue about another person's trip ("Foreign Minister Lavrov wrapped up a trip to
-    Pyongyang ... after Kim's summit with Putin")? True when the nearest person named before
+    """Is the cue about another person's trip ("Foreign Minister Wang Yi wrapped up a trip to
+    Moscow ... after the leaders' summit")? True when the nearest person named before
     the cue's end is one of `other_actors`, not the storyline's actor."""
     if rules.other_actors is None:
         return False
@@ -406,7 +406,7 @@ def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
         return True
     if actor[-1] > other[-1]:
         return False
-    # "Putin, accompanied by Foreign Minister Lavrov, arrived": company, not the subject.
+    # "Modi, accompanied by Foreign Minister Jaishankar, arrived": company, not the subject.
     return not _COMPANY.search(sentence, actor[-1], other[-1])
 
 
@@ -429,7 +429,7 @@ def _veto(rules: _Rules, sentence: str, published_at: datetime) -> tuple[str, st
 
 def _recap(sentence: str, published_at: datetime) -> tuple[str, str] | None:
     """("history", why) when a sentence without future wording recalls an earlier time: it
-    opens with another month ("In January, Putin said ...") or names a day before the
+    opens with another month ("In January, Xi said ...") or names a day before the
     article's in past tense ("arrived ... on June 19" in an article of June 21)."""
     for mention in find_dates(sentence, published_at):
         if mention.weekday_conflict:

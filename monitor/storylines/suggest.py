@@ -2,7 +2,7 @@
 
 Used by `monitor storylines suggest --seeds FILES`, before a storyline exists: the most
 distinctive capitalized names of the seeds (against a background of other articles) become
-entity groups, their spelling variants alternatives ("Putin", "Vladimir Putin"), and the
+entity groups, their spelling variants alternatives ("Xi", "Xi Jinping"), and the
 most distinctive ordinary words become keywords and a first focus pattern. A starting point
 for a human to edit, not a finished storyline.
 """
@@ -70,7 +70,7 @@ def _words(name: str) -> list[str]:
 
 def extract_names(text: str, stop_words: frozenset[str]) -> list[str]:
     """Capitalized word sequences, split at titles ("Foreign Minister") and without
-    possessives or stop words: "Russian President Vladimir Putin's" -> Russian, Vladimir Putin."""
+    possessives or stop words: "Chinese President Xi Jinping's" -> Chinese, Xi Jinping."""
     names = []
     for match in _NAME.finditer(text):
         part: list[str] = []
@@ -103,14 +103,14 @@ def _name_stats(seeds: Sequence[str], background: Sequence[str],
 
 
 def _stem(word: str) -> str:
-    """Korean -> korea, Russian -> russia: a demonym joins its country."""
+    """Chinese -> china, Russian -> russia: a demonym joins its country."""
     word = word.lower()
     return word[:-1] if word.endswith("an") and len(word) > 4 else word
 
 
 def _group_names(stats: Sequence[NameStats]) -> list[list[NameStats]]:
     """A name joins the group of a more distinctive name whose words contain its words, or
-    whose words its own contain (Putin / Vladimir Putin, North Korea / North Korean)."""
+    whose words its own contain (Xi / Xi Jinping, South Africa / South African)."""
     groups: list[tuple[set[str], list[NameStats]]] = []
     for stat in stats:
         words = {_stem(w) for w in _words(stat.name)}

@@ -170,9 +170,9 @@ def expand(pattern: str, slots: Mapping[str, str]) -> str:
 
 def role_pattern(aliases: Sequence[str]) -> str:
     """A regex finding any alias as whole words: spaces and hyphens interchangeable, so
-    "Kim Jong Un" finds "Kim Jong-un"; longest alias first."""
+    "Moon Jae-in" finds "Moon Jae In"; longest alias first."""
     bodies = []
-    # Longest first (so "Kim Jong Un" wins over "Kim"), then alphabetical: the same pattern in
+    # Longest first (so "Xi Jinping" wins over "Xi"), then alphabetical: the same pattern in
     # every process (a storyline's hash names backfill runs).
     for alias in sorted({a.strip() for a in aliases if a.strip()}, key=lambda a: (-len(a), a)):
         words = re.split(r"[\s\-]+", alias.replace("’", "'"))
@@ -183,9 +183,9 @@ def role_pattern(aliases: Sequence[str]) -> str:
 
 
 def short_names(aliases: Sequence[str]) -> list[str]:
-    """The aliases plus the first and last word of each multi-word name ("Kim Jong Un" ->
-    "Kim", "Un"; "Narendra Modi" -> "Narendra", "Modi"): how a person is named the second
-    time, or beside another leader ("Putin and Kim"). Titles and short words are left out."""
+    """The aliases plus the first and last word of each multi-word name ("Moon Jae-in" ->
+    "Moon"; "Narendra Modi" -> "Narendra", "Modi"): how a person is named the second
+    time, or beside another leader ("Xi and Lula"). Titles and short words are left out."""
     names = list(aliases)
     for alias in aliases:
         words = alias.split()

@@ -1,7 +1,7 @@
 """How news reports word what they do not assert, shared by every kind.
 
 A sentence that denies, doubts or recaps says nothing about the event's status today:
-- NEGATIONS: denials and attributions ("the Kremlin denied", "whether he will go");
+- NEGATIONS: denials and attributions ("the ministry denied", "whether he will go");
 - HISTORY: recaps of earlier events ("his last visit was in 2000");
 - HEDGES: someone's forecast rather than an announcement ("could", "sources said"): a
   status with `hedged_as` reads as that weaker status;
@@ -21,7 +21,7 @@ from monitor.storylines.kinds.cue import Cue
 MOVE = r"(?:travel|visit|go|come|stop|make|include|fly|head|attend|meet)"
 
 NEGATIONS: tuple[Cue, ...] = (
-    Cue("denial", r"\bden(?:y|ies|ied|ial)\b", "The Kremlin denied the report"),
+    Cue("denial", r"\bden(?:y|ies|ied|ial)\b", "The foreign ministry denied the report"),
     Cue("dismissal", r"\bdismiss(?:ed|es)?\b"),
     Cue("open question", r"\bremains? to be seen\b|\bwhether\b|\bunclear (?:if|whether)\b",
         "It was not clear whether the visit would go ahead"),

@@ -101,7 +101,7 @@ UNDERWAY = StatusRule(
     cues=(
         Cue("arrived at the destination", r"(?:{actor}|\bhe\b|\bshe\b)[^.]{0,120}?\b(?:arrived|"
             r"arrives|arriving|landed|lands|touched down)\b[^.]{0,40}\b(?:in|at) (?:the )?"
-            r"(?:{destination}|capital|airport)", "Putin arrived in Pyongyang early on Wednesday"),
+            r"(?:{destination}|capital|airport)", "Blinken arrived in Beijing early on Sunday"),
         Cue("arrived for the visit", r"\b(?:arrived|arrives|landed|lands)\b[^.]{0,30}\bfor "
             r"(?:a |his |her |the )?(?:two-day |three-day |state |official |first )*(?:visit|"
             r"summit|talks)\b"),
@@ -207,7 +207,7 @@ def _slots(roles: Mapping[str, Sequence[str]]) -> dict[str, str]:
     visitor = role_pattern(roles["visitor"])
     destination = role_pattern(roles["destination"])
     host = role_pattern(roles.get("host", ()))
-    # The two named together: "Putin and Kim", "Kim, Putin" (the host by a short name).
+    # The two named together: "Xi and Lula", "Lula, Xi" (the host by a short name).
     beside = role_pattern(short_names(roles.get("host", ())))
     pair = rf"(?:{visitor})(?:,| and) (?:{beside})|(?:{beside})(?:,| and) (?:{visitor})"
     return {"visitor": visitor, "destination": destination, "host": host,
@@ -243,7 +243,7 @@ KIND = Kind(
     description="A person travels to a place: from invitation to announced date, arrival and "
                 "end.",
     roles=(
-        Role("visitor", "Who travels (names, titles: \"Vladimir Putin\", \"Russian President\")"),
+        Role("visitor", "Who travels (names, titles: \"Narendra Modi\", \"Indian Prime Minister\")"),
         Role("destination", "Where to: the country and its cities"),
         Role("host", "Who receives the visitor", required=False),
         Role("visitor_home", "Where the visitor comes from (the host going there is another "
