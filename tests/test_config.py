@@ -90,3 +90,61 @@ def test_server_public_url_is_optional_and_must_be_an_http_url(project: Path) ->
         load_config(project / "config", env={})
     assert any(p.startswith(f"{settings}: server.public_url: ") and "http://" in p
                for p in err.value.problems)
+
+
+def test_the_short_storyline_form_of_the_issue_is_all_a_storyline_needs(project: Path) -> None:
+    (project / "config" / "storylines" / "putin-pyongyang-visit.toml").write_text(
+        'id = "putin-pyongyang-visit"\n'
+        'title = "Putin Pyongyang visit date"\n'
+        'kind = "visit"\n'
+        'seeds = ["seeds/000_42c76e358b02e199.txt", "seeds/003_24a45464d321b182.txt"]\n'
+        "[roles]\n"
+        'visitor = ["Vladimir Putin", "Putin", "Russian President"]\n'
+        'destination = ["North Korea", "Pyongyang", "DPRK"]\n'
+        'host = ["Kim Jong Un"]\n'
+        'visitor_home = ["Russia", "Moscow"]   # optional\n')
+    spec = load_config(project / "config", env={}).storylines[0]
+    assert spec.kind == "visit"
+    assert spec.status_ids() == ["proposed", "imminent", "scheduled", "underway", "concluded",
+                                 "cancelled_or_postponed"]
+    assert spec.match.groups[0] == ("Vladimir Putin", "Putin", "Russian President")
+    assert spec.match.since is not None and spec.match.since.isoformat() == "2024-01-20"
+
+
+def test_the_shipped_storyline_is_short(project: Path) -> None:
+    text = (PROJECT / "config" / "storylines" / "putin-pyongyang-visit.toml").read_text()
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(lines) <= 15
+
+
+def test_every_storyline_problem_is_reported_in_one_run(project: Path) -> None:
+    storyline = project / "config" / "storylines" / "putin-pyongyang-visit.toml"
+    text = storyline.read_text().replace('title = "Putin Pyongyang visit date"', "title = 12345")
+    text = text.replace("seeds/004_93993bec6f485b29.txt", "seeds/missing.txt")
+    text = text.replace("host = ", "hosts = ")
+    storyline.write_text(text + '[cues]\nscheduled = ["(unclosed"]\n')
+    meeting = project / "config" / "storylines" / "summit.toml"
+    meeting.write_text('id = "summit"\ntitle = "Summit"\nkind = "summit"\nseeds = []\n'
+                       "[roles]\nparties = []\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    problems = err.value.problems
+    assert f"{storyline}: title: Input should be a valid string (got 12345)" in problems
+    assert f"{storyline}: seeds.4: seed file seeds/missing.txt not found" in problems
+    assert any(p.startswith(f"{storyline}: roles.hosts: unknown role for a visit")
+               for p in problems)
+    assert any(p.startswith(f"{storyline}: cues.scheduled.0: invalid regular expression")
+               for p in problems)
+    assert any(p.startswith(f"{meeting}: kind: unknown kind 'summit'") for p in problems)
+    assert len(problems) == 5, problems
+
+
+def test_a_meeting_needs_two_parties(project: Path) -> None:
+    meeting = project / "config" / "storylines" / "summit.toml"
+    meeting.write_text('id = "summit"\ntitle = "Summit"\nkind = "meeting"\nseeds = []\n'
+                       '[roles]\nparties = [["Joe Biden", "Biden"]]\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(project / "config", env={})
+    assert [p for p in err.value.problems if "summit.toml" in p] == [
+        f"{meeting}: roles.parties: expected two lists of names, [[\"A\", \"alias\"], "
+        f"[\"B\", \"alias\"]] (got [['Joe Biden', 'Biden']])"]

@@ -4,13 +4,15 @@ timelines; why an article matches or not; a first [match] table from seed articl
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from monitor.cli.context import app_context
+from monitor.cli.context import app_context, config_dir
 from monitor.cli.render import OutputFormat, console, emit, print_json, print_table, when
+from monitor.config import config_dir_from_env
 from monitor.db import matches as matches_repo
 from monitor.db import storylines as repo
 from monitor.errors import MonitorError
@@ -76,9 +78,13 @@ def explain(
     file: Annotated[Path | None, typer.Option(
         "--file", help="Article file: plain text (a short first line and a blank line "
         "make the title; seeds take theirs from seeds.toml) or HTML")] = None,
+    published: Annotated[str | None, typer.Option(
+        "--published", help="The article's publication date or time (ISO 8601), against "
+        "which its dates are read (default: now)")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show why an article does or does not match a storyline (stores nothing)."""
+    """Show why an article does or does not match a storyline, and what status it states:
+    the cue family and the roles behind the reading (stores nothing)."""
     if (url is None) == (file is None):
         raise typer.BadParameter("give exactly one of --url or --file")
     from monitor.storylines import explain as explaining
@@ -91,7 +97,8 @@ def explain(
                    explaining.fetch_article(str(url), ctx.config.settings.http))
         with ctx.sessions() as session:
             matcher = explaining.build_matcher(session, spec)
-    result = explaining.explain(matcher, article)
+        when = _published(published) if published else ctx.clock.now()
+    result = explaining.explain(matcher, article, spec, when)
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -126,6 +133,37 @@ def _print_explanation(result: Explanation) -> None:
                   markup=False, highlight=False)
 
 
+    _print_reading(result)
+
+
+def _print_reading(result: Explanation) -> None:
+    reading = result.reading
+    if reading is None:
+        console.print(f"status: no reading (published {result.published})", markup=False)
+    else:
+        e = reading.explanation
+        roles = ", ".join(f"{role} {alias!r}" for role, alias in e.get("roles", {}).items())
+        via = (f" (read as {e['cue_status']}, weakened: hedged or doubted)"
+               if e.get("cue_status") != reading.status else "")
+        console.print(f"status: [bold]{reading.status}[/]{via} {_facts(dict(reading.facts))}",
+                      highlight=False)
+        console.print(f"  cue family: {e.get('cue_family')}; roles: {roles or '-'}",
+                      markup=False, highlight=False)
+        console.print(f"  evidence: {reading.evidence}", markup=False, highlight=False)
+    for skip in (reading.explanation.get("skipped", []) if reading else []):
+        console.print(f"  set aside: sentence {skip.get('sentence_index', '-')} "
+                      f"({skip.get('reason')}: {_short(str(skip.get('pattern', '')))})",
+                      markup=False, highlight=False)
+
+
+def _published(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--published: not an ISO 8601 date or time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(hour=parsed.hour or 12, tzinfo=UTC)
+
+
 def _short(pattern: str, limit: int = 40) -> str:
     return pattern if len(pattern) <= limit else pattern[:limit - 1] + "\u2026"
 
@@ -145,24 +183,78 @@ def suggest(
     = "new-storyline",
     title: Annotated[str, typer.Option("--title", help="Title of the new storyline")]
     = "New storyline",
+    kind: Annotated[str, typer.Option("--kind", help="visit or meeting")] = "visit",
     background: Annotated[list[Path] | None, typer.Option(
         "--background", help="Extra background article files (besides stored articles)")]
     = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Propose entity groups and keywords from seed articles, as a storyline TOML snippet."""
+    """Propose a storyline file from seed articles: its roles (who travels where, or who
+    meets whom) and their aliases, in the short form."""
     from monitor.storylines import explain as explaining
     from monitor.storylines import suggest as suggesting
+    from monitor.storylines.kinds import KINDS
 
+    if kind not in KINDS:
+        raise typer.BadParameter(f"--kind: one of {', '.join(KINDS)}")
     seeds = [*seeds, *(more or [])]
     texts = [explaining.read_article(p) for p in seeds]
     extra = [explaining.read_article(p) for p in background or []]
     with app_context() as ctx, ctx.sessions() as session:
         stored = matches_repo.background_texts(session, explaining.BACKGROUND_ARTICLES)
-    result = suggesting.suggest([f"{a.title}\n\n{a.text}" for a in texts],
-                                [*stored, *(f"{a.title}\n\n{a.text}" for a in extra)])
+    seed_texts = [f"{a.title}\n\n{a.text}" for a in texts]
+    result = suggesting.suggest(seed_texts, [*stored, *(f"{a.title}\n\n{a.text}" for a in extra)])
+    roles = suggesting.suggest_roles(seed_texts, result, kind)
     if fmt is OutputFormat.json:
-        print_json(result)
+        print_json({"suggestion": result, "kind": kind, "roles": roles})
         return
-    sys.stdout.write(suggesting.to_toml(result, storyline_id=storyline_id, title=title,
-                                        seed_paths=[p.as_posix() for p in seeds]))
+    sys.stdout.write(suggesting.to_toml(result, roles, storyline_id=storyline_id, title=title,
+                                        kind=kind, seed_paths=[p.as_posix() for p in seeds]))
+
+
+@app.command()
+def new(
+    storyline_id: Annotated[str, typer.Argument(help="Id of the storyline (a-z, 0-9, -)")],
+    kind: Annotated[str, typer.Option("--kind", help="visit or meeting")],
+    seeds: Annotated[list[str], typer.Option(
+        "--seeds", help="Seed article files, relative to the project (repeat or list)")],
+    more: Annotated[list[str] | None, typer.Argument(
+        help="More seed files (what a shell glob after --seeds expands to)",
+        show_default=False)] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: from the id)")]
+    = None,
+    visitor: Annotated[list[str] | None, typer.Option(
+        "--visitor", help="visit: who travels; repeat or comma-separate aliases")] = None,
+    destination: Annotated[list[str] | None, typer.Option(
+        "--destination", help="visit: where to (country, cities)")] = None,
+    host: Annotated[list[str] | None, typer.Option(
+        "--host", help="visit: who receives the visitor (optional)")] = None,
+    visitor_home: Annotated[list[str] | None, typer.Option(
+        "--visitor-home", help="visit: where the visitor comes from (optional)")] = None,
+    party: Annotated[list[str] | None, typer.Option(
+        "--party", help="meeting: one side and its aliases, comma-separated; give it twice")]
+    = None,
+    place: Annotated[list[str] | None, typer.Option(
+        "--place", help="meeting: where they meet (optional)")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help="Slack channel")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file")] = False,
+) -> None:
+    """Write config/storylines/ID.toml in the short form and check it as `config check`
+    does: nothing is written when it has a problem."""
+    from monitor.storylines.authoring import create_storyline, split_aliases, storyline_toml
+
+    if kind == "meeting":
+        sides = [split_aliases([p]) for p in party or []]
+        roles: dict[str, Any] = {"parties": sides} if party else {}
+        if place:
+            roles["place"] = split_aliases(place)
+    else:
+        given = {"visitor": visitor, "destination": destination, "host": host,
+                 "visitor_home": visitor_home}
+        roles = {name: split_aliases(values) for name, values in given.items() if values}
+    text = storyline_toml(storyline_id, title or storyline_id.replace("-", " ").capitalize(),
+                          kind, [*seeds, *(more or [])], roles, channel=channel)
+    path = create_storyline(config_dir() or config_dir_from_env(), text, storyline_id,
+                            force=force)
+    console.print(f"wrote {path}", markup=False, highlight=False)
+    sys.stdout.write(text)

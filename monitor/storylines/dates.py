@@ -68,7 +68,7 @@ _INFINITIVES = frozenset({
     "land", "make", "pay", "begin", "start", "attend", "stay", "be", "head",
 })
 _WORD = re.compile(r"[a-z']+")
-# "BEIJING, June 17 (Reuters) -", "Moscow, June 17 (TASS) --", "June 17, 2024 (AP) —",
+# "BEIJING, June 17 (Reuters) -", "Tokyo, June 17 (Kyodo) --", "June 17, 2024 (AP) —",
 # "Updated June 17, 2024, 10:05 GMT": the place and day of writing, never an event's date.
 _DATELINE = re.compile(
     r"^\W*(?:(?:updated|published|posted)\b:?\s*)?"
@@ -141,7 +141,7 @@ _PART_START = {"early": 1, "mid": 10, "middle of": 10, "late": 20, "end of": 20,
 
 def near_month(sentence: str, published: date) -> bool:
     """Does the sentence set the event in a month, or part of one, that starts within six
-    weeks, without a day ("plans to visit Russia in September" on 4 September, "in early
+    weeks, without a day ("plans to visit Japan in September" on 4 September, "in early
     April" on 25 February)? A month in past tense ("met in September") does not count, nor
     one that opens the sentence ("In January, he said ...": when it was said)."""
     for match in _MONTH_TIMEFRAME.finditer(sentence):

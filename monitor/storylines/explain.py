@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from monitor.errors import InputError
 from monitor.ingest.extract import extract_fields
 from monitor.ingest.fetch import HTML_TYPES, PAGE_ACCEPT, Fetcher
 from monitor.records import MatchResult
+from monitor.storylines import status
 from monitor.storylines.match import Matcher
 from monitor.storylines.spec import StorylineSpec, load_seed_meta
 
@@ -36,6 +38,17 @@ class ArticleText:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """What the status reader takes from the article: the status, its facts, the cue family
+    and the roles named in the evidence sentence, and the sentences it set aside."""
+
+    status: str
+    facts: dict[str, str]
+    evidence: str
+    explanation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     storyline_id: str
     source: str
@@ -45,6 +58,8 @@ class Explanation:
     near_miss: bool
     score: float
     explanation: dict[str, Any]
+    reading: Reading | None = None
+    published: str | None = None
 
 
 def read_article(path: Path) -> ArticleText:
@@ -96,9 +111,19 @@ def build_matcher(session: Session, spec: StorylineSpec) -> Matcher:
     return Matcher.build(spec, seeds, background)
 
 
-def explain(matcher: Matcher, article: ArticleText) -> Explanation:
-    result: MatchResult = matcher.match(article.title, article.text)
+def explain(matcher: Matcher, article: ArticleText, spec: StorylineSpec | None = None,
+            published: datetime | None = None) -> Explanation:
+    """The match decision and, given the spec and a publication time, the status reading
+    (which the pipeline makes only for a matched article)."""
+    result: MatchResult = matcher.match(article.title, article.text, published)
+    reading = None
+    if spec is not None and published is not None:
+        observed = status.observe(spec, article.title, article.text, published)
+        if observed is not None:
+            reading = Reading(observed.status, observed.facts, observed.evidence,
+                              observed.explanation)
     return Explanation(
         storyline_id=result.storyline_id, source=article.source, title=article.title,
         words=len(article.text.split()), matched=result.matched, near_miss=result.near_miss,
-        score=result.score, explanation=result.explanation)
+        score=result.score, explanation=result.explanation, reading=reading,
+        published=published.isoformat() if published else None)

@@ -4,7 +4,7 @@ Pure (no I/O). A storyline's [match] table (spec.MatchSpec) is applied in three 
 - gates: every entity/keyword group must be mentioned (any alternative, case-insensitive,
   on word boundaries, "Moon Jae-in" = "Moon Jae In" = "Moon Jae-in's"), no exclusion may be;
 - focus: regular expressions matched per sentence that show the article is about the event
-  itself ("visit to Moscow"), weighted by position (title and lead weigh most), so a
+  itself ("visit to Brasilia"), weighted by position (title and lead weigh most), so a
   story that names the entities only in passing scores lower; a title or lead sentence that
   names every group counts too, a little less;
 - similarity: TF-IDF cosine to the closest seed, IDF fitted on the seeds plus a background
@@ -216,7 +216,7 @@ class Matcher:
     def _focus_hit(self, position: str, sentence: str) -> tuple[str | None, float]:
         """(pattern, weight) of a sentence's focus hit. Down in the body a hit counts only
         in a sentence that names the subject (the first group): not "Wang Yi flew to
-        Moscow". A title or lead sentence naming every group counts a little less
+        Brasilia". A title or lead sentence naming every group counts a little less
         (unless it matches `elsewhere`: "Lula arrives in China for talks with Xi")."""
         source = self._focus.first(sentence)
         if source is not None and self._groups and not self._groups[0].first(sentence):

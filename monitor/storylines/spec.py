@@ -40,8 +40,8 @@ class MatchSpec(Spec):
         "article is about the event itself, not naming the entities in passing")
     elsewhere: tuple[str, ...] = Field(
         (), description="Regular expressions (case-insensitive) for a title or lead sentence "
-        "about the same entities at another event (Kim's trip to Russia): naming every group "
-        "there earns no focus")
+        "about the same entities at another event (the host's own trip the other way): naming "
+        "every group there earns no focus")
     focus_weight: float = Field(
         0.5, ge=0, le=1, description="Share of the score from focus hits (the rest: similarity)")
     threshold: float = Field(0.15, ge=0, le=1, description="Relevance score needed to match")

@@ -33,6 +33,7 @@ from monitor.storylines.dates import (
     weekday_tense,
     when_said,
 )
+from monitor.storylines.kinds.base import role_pattern
 from monitor.storylines.spec import StatusSpec, StorylineSpec
 
 log = structlog.get_logger(__name__)
@@ -75,7 +76,7 @@ _UNVERIFIED = re.compile(
     r"|\b(?:not|n't|never) (?:been |yet been )?able to (?:independently )?(?:verify|confirm)\b"
     r"|\bcould not (?:be )?(?:independently )?(?:verif|confirm)\w*\s+(?:this|the report|it|"
     r"the reports?|that)\b", _FLAGS)
-# The article itself says the date is not official yet ("Neither Moscow nor Beijing
+# The article itself says the date is not official yet ("Neither Tokyo nor Beijing
 # has announced the dates"): dates it reports are someone else's word.
 _NOT_ANNOUNCED = re.compile(
     r"\b(?:has|have|had)(?: not|n't)(?: yet)?(?: officially| formally| publicly)? "
@@ -145,6 +146,8 @@ class _Reading:
     facts: dict[str, str] = field(default_factory=dict)
     hedged: bool = False
     date_kind: str | None = None
+    cue_status: str | None = None
+    """The status whose cue fired, when the reading became another (hedged, doubted)."""
 
 
 _CACHE: dict[int, tuple[StorylineSpec, _Rules]] = {}
@@ -186,7 +189,10 @@ def observe(spec: StorylineSpec, title: str, text: str,
     if not readings:
         return None
     best = max(readings, key=lambda r: (r.rank, -r.index))
+    cue_status = best.cue_status or best.status
     explanation: dict[str, Any] = {
+        "cue_family": spec.cue_name(cue_status, best.cue), "cue_status": cue_status,
+        "roles": role_mentions(spec, best.sentence),
         "cue": best.cue, "sentence_index": best.index, "hedged": best.hedged,
         "date_kind": best.date_kind, "local_day": local.date().isoformat(),
         "statuses_seen": sorted({r.status for r in readings}), "skipped": skipped[:10],
@@ -196,8 +202,18 @@ def observe(spec: StorylineSpec, title: str, text: str,
                        evidence=best.sentence, explanation=explanation)
 
 
+def role_mentions(spec: StorylineSpec, sentence: str) -> dict[str, str]:
+    """Role -> the alias of it the sentence names (what `explain` shows behind a reading)."""
+    found = {}
+    for role, aliases in spec.roles.items():
+        match = re.search(role_pattern(aliases), sentence, _FLAGS) if aliases else None
+        if match is not None:
+            found[role] = match.group(0)
+    return found
+
+
 def _runs_on(sentence: str) -> bool:
-    """Does the sentence continue the one before ("... in July 2000. Kim's father greeted him
+    """Does the sentence continue the one before ("... in July 2000. The late king greeted him
     at the airport"): it refers back and says nothing of the future?"""
     return bool(_ANAPHORA_ACTOR.search(sentence) or re.search(r"\b(?:him|her)\b", sentence,
                                                                _FLAGS)) and not (
@@ -267,7 +283,8 @@ def _weaker(rules: _Rules, reading: _Reading, status_id: str) -> _Reading:
     target = _status(rules, status_id)
     return _Reading(target.spec.id, target.rank, reading.index, reading.sentence, reading.cue,
                     {k: v for k, v in reading.facts.items() if k in target.spec.facts},
-                    hedged=True, date_kind=reading.date_kind)
+                    hedged=True, date_kind=reading.date_kind,
+                    cue_status=reading.cue_status or reading.status)
 
 
 def _status(rules: _Rules, status_id: str) -> _Status:
@@ -291,7 +308,7 @@ def _verified(sentences: list[str], readings: list[_Reading],
 
 def _is_about(rules: _Rules, sentence: str, in_context: bool) -> bool:
     """Does the sentence speak of the storyline's subject at its place? In the context of a
-    title or sentence before that did, "he" or "the Russian leader" stand for the actor,
+    title or sentence before that did, "he" or "the Indian leader" stand for the actor,
     "there" or "the capital" for the place, and "the visit" or "Xi's trip" for the event
     itself, unless the sentence names another place instead."""
     has_place = bool(rules.place.search(sentence))
@@ -351,7 +368,7 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
 def _not_today(sentence: str, published_at: datetime) -> str | None:
     """Why an arrival or a departure in this sentence is not today's news: it names a day
     still to come ("a report that he is visiting China on Feb 5"), or a weekday well before
-    publication in past tense ("arrived in Russia on Tuesday", in Sunday's paper)."""
+    publication in past tense ("arrived in Japan on Tuesday", in Sunday's paper)."""
     today = published_at.date()
     for mention in find_dates(sentence, published_at):
         if mention.first > today + timedelta(days=1) or (
@@ -393,7 +410,7 @@ def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
 
 def _someone_else(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
     """Is the cue about another person's trip ("Foreign Minister Wang Yi wrapped up a trip to
-    Moscow ... after the leaders' summit")? True when the nearest person named before
+    Brasilia ... after the leaders' summit")? True when the nearest person named before
     the cue's end is one of `other_actors`, not the storyline's actor."""
     if rules.other_actors is None:
         return False

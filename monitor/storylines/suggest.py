@@ -103,7 +103,7 @@ def _name_stats(seeds: Sequence[str], background: Sequence[str],
 
 
 def _stem(word: str) -> str:
-    """Chinese -> china, Russian -> russia: a demonym joins its country."""
+    """Indian -> india, Kenyan -> kenya: a demonym joins its country."""
     word = word.lower()
     return word[:-1] if word.endswith("an") and len(word) > 4 else word
 
@@ -142,36 +142,94 @@ def _keywords(seeds: Sequence[str], background: Sequence[str], name_words: set[s
     return keywords
 
 
-def to_toml(suggestion: Suggestion, *, storyline_id: str, title: str,
-            seed_paths: Sequence[str], groups: int = 2, alternatives: int = 6) -> str:
-    """A storyline file to start from: the top groups as gates, the rest as comments."""
-    chosen = suggestion.groups[:groups]
-    lines = [
-        f"# Suggested from {suggestion.seed_count} seed(s) against "
-        f"{suggestion.background_count} background article(s). Edit before use: merge groups "
-        "that name the same thing (a capital and its country), drop noise.",
-        *(f"# note: {note}" for note in suggestion.notes),
-        f"id = {_quote(storyline_id)}",
-        f"title = {_quote(title)}",
-        "seeds = [", *(f"    {_quote(p)}," for p in seed_paths), "]",
-        "",
-        "[match]",
-        "groups = [",
-        *(f"    [{', '.join(_quote(s.name) for s in g[:alternatives])}],"
-          f"  # in {g[0].seeds}/{suggestion.seed_count} seeds" for g in chosen),
-        "]",
+_TRAVEL = (r"(?:visit|visits|visiting|visited|travel\w*|trip|arriv\w*|fly|flies|flew|head\w*|"
+           r"go|going|come|coming)")
+_TO = r"(?:to|in|into|visit|visits|visiting|visited|arrived in|arrives in|toward|towards)"
+_TITLE = (r"(?:president|prime minister|premier|chancellor|leader|secretary|minister|king|"
+          r"queen|mr|mrs|ms|pope)")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleEvidence:
+    """How a name group is used in the seeds: as where someone goes, as who goes, as a
+    person at all (a title before it, "said" after it)."""
+
+    names: list[str]
+    place: int
+    subject: int
+    person: int
+    origin: int = 0
+
+
+def role_evidence(seeds: Sequence[str], groups: Sequence[Sequence[NameStats]],
+                  ) -> list[RoleEvidence]:
+    found = []
+    text = "\n".join(normalize(s) for s in seeds)
+    for group in groups:
+        names = [s.name for s in group]
+        alias = "(?:" + "|".join(re.escape(n) for n in names) + r")(?:'s)?(?!\w)"
+        place = len(re.findall(rf"\b{_TO}\s+(?:the\s+)?{alias}", text, re.IGNORECASE))
+        subject = len(re.findall(rf"(?<![\w-]){alias}[^.;]{{0,60}}?\b{_TRAVEL}\b", text))
+        person = len(re.findall(rf"\b{_TITLE}\.?\s+(?:[A-Z]\w+\s+)?{alias}", text,
+                                re.IGNORECASE)) + len(re.findall(
+            rf"(?<![\w-]){alias},?\s+(?:said|says|told|added)\b", text))
+        origin = len(re.findall(rf"\bfrom\s+(?:the\s+)?{alias}", text, re.IGNORECASE))
+        found.append(RoleEvidence(names, place, subject, person, origin))
+    return found
+
+
+def suggest_roles(seeds: Sequence[str], suggestion: Suggestion,
+                  kind: str = "visit") -> dict[str, list[str]]:
+    """Roles for a storyline of `kind` from its seeds: for a visit, the person most often
+    travelling (visitor), the place most often travelled to (destination), the next person
+    (host); for a meeting, the two people most named (parties) and the first place."""
+    evidence = role_evidence(seeds, suggestion.groups[:8])
+    people = sorted((e for e in evidence if e.person > e.place),
+                    key=lambda e: (-(e.subject + e.person), evidence.index(e)))
+    places = sorted((e for e in evidence if e.place >= e.person and e.place > 0),
+                    key=lambda e: (-e.place, evidence.index(e)))
+    roles: dict[str, list[str]] = {}
+    if kind == "meeting":
+        if len(people) >= 2:
+            roles["party_a"], roles["party_b"] = people[0].names, people[1].names
+        if places:
+            roles["place"] = places[0].names
+        return roles
+    visitor = max(people, key=lambda e: (e.subject, e.person), default=None)
+    if visitor is not None:
+        roles["visitor"] = visitor.names
+    homes = [e for e in places if e.origin > e.place]
+    bound = [e for e in places if e not in homes]
+    if bound:  # other places are listed as comments: a capital to add, or another trip
+        roles["destination"] = bound[0].names
+    host = next((e for e in people if e is not visitor), None)
+    if host is not None:
+        roles["host"] = host.names
+    if homes:
+        roles["visitor_home"] = homes[0].names
+    return roles
+
+
+def to_toml(suggestion: Suggestion, roles: dict[str, list[str]], *, storyline_id: str,
+            title: str, kind: str, seed_paths: Sequence[str]) -> str:
+    """A storyline file in the short form to start from; other names as comments."""
+    from monitor.storylines.authoring import storyline_toml
+
+    used = {n for names in roles.values() for n in names}
+    short: dict[str, list[str] | list[list[str]]] = {
+        k: v for k, v in roles.items() if k not in ("party_a", "party_b")}
+    if "party_a" in roles and "party_b" in roles:
+        short = {"parties": [roles["party_a"], roles["party_b"]], **short}
+    comments = [
+        f"Suggested from {suggestion.seed_count} seed(s) against "
+        f"{suggestion.background_count} background article(s): check the roles (who "
+        "travels where, or who meets whom) and their aliases before use.",
+        *(f"note: {note}" for note in suggestion.notes),
+        *(f"other distinctive names: {', '.join(s.name for s in group)}"
+          for group in suggestion.groups if not used & {s.name for s in group}),
+        f"distinctive keywords: {', '.join(w for w, _ in suggestion.keywords)}",
     ]
-    for group in suggestion.groups[groups:]:
-        names = ", ".join(_quote(s.name) for s in group[:alternatives])
-        lines.append(f"# other distinctive names: [{names}]")
-    words = [w for w, _ in suggestion.keywords]
-    lines += [f"# distinctive keywords: {', '.join(words)}", "exclude = []"]
-    if chosen and words:
-        place = "|".join(re.escape(s.name.lower()).replace("\\ ", r"\s+")
-                         for s in chosen[-1][:alternatives])
-        lines.append(f"focus = ['\\b({'|'.join(words[:6])})\\w*\\b[^.;]{{0,60}}\\b({place})']")
-    lines += ["threshold = 0.45", "near_miss = 0.2", ""]
-    return "\n".join(lines)
+    return storyline_toml(storyline_id, title, kind, seed_paths, short, comments=comments)
 
 
 def _quote(value: str) -> str:

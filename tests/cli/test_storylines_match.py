@@ -50,7 +50,39 @@ def test_suggest_prints_a_storyline_snippet_from_seed_files(
                   env={"MONITOR_DATABASE_URL": database_url})
     assert out.returncode == 0, out.stderr
     raw = tomllib.loads(out.stdout)
-    assert raw["id"] == "putin-visit"
+    assert raw["id"] == "putin-visit" and raw["kind"] == "visit"
     assert raw["seeds"] == seeds
-    assert raw["match"]["groups"][0][0] == "Putin"
-    assert ["North Korea", "North Korean"] in raw["match"]["groups"]
+    assert raw["roles"]["visitor"][0] == "Putin"
+    assert "North Korea" in raw["roles"]["destination"]
+
+
+def test_new_writes_a_short_storyline_that_config_check_accepts(project: Path) -> None:  # noqa: F811
+    out = monitor(project, "storylines", "new", "xi-moscow", "--kind", "visit",
+                  "--visitor", "Xi Jinping, Xi", "--destination", "Russia",
+                  "--destination", "Moscow", "--host", "Vladimir Putin,Putin",
+                  "--seeds", SEED)
+    assert out.returncode == 0, out.stderr
+    written = tomllib.loads((project / "config" / "storylines" / "xi-moscow.toml").read_text())
+    assert written["roles"] == {"visitor": ["Xi Jinping", "Xi"],
+                                "destination": ["Russia", "Moscow"],
+                                "host": ["Vladimir Putin", "Putin"]}
+    assert monitor(project, "config", "check").returncode == 0
+
+
+def test_new_writes_nothing_when_the_storyline_has_a_problem(project: Path) -> None:  # noqa: F811
+    out = monitor(project, "storylines", "new", "summit", "--kind", "meeting",
+                  "--party", "Joe Biden,Biden", "--seeds", "seeds/none.txt")
+    assert out.returncode == 2
+    assert "seeds.0: seed file seeds/none.txt not found" in out.stderr
+    assert "roles.parties: expected two lists of names" in out.stderr
+    assert not (project / "config" / "storylines" / "summit.toml").exists()
+
+
+def test_explain_names_the_cue_family_and_the_roles_behind_the_reading(
+        project: Path, database_url: str) -> None:  # noqa: F811
+    out = monitor(project, "storylines", "explain", STORYLINE, "--file", SEED, "--published",
+                  "2024-06-17", env={"MONITOR_DATABASE_URL": database_url})
+    assert out.returncode == 0, out.stderr
+    assert "status: scheduled visit_date=2024-06-18" in out.stdout
+    assert "cue family: the trip on a date" in out.stdout
+    assert "visitor 'Putin'" in out.stdout

@@ -7,8 +7,14 @@ import tomllib
 
 import pytest
 
-from monitor.storylines.spec import MatchSpec
-from monitor.storylines.suggest import Suggestion, extract_names, suggest, to_toml
+from monitor.storylines.kinds import load_storyline
+from monitor.storylines.suggest import (
+    Suggestion,
+    extract_names,
+    suggest,
+    suggest_roles,
+    to_toml,
+)
 from tests.conftest import PROJECT, SHARED_DATA
 
 SEEDS = sorted((PROJECT / "seeds").glob("0*.txt"))
@@ -49,19 +55,31 @@ def test_keywords_are_distinctive_words_not_names(suggestion: Suggestion) -> Non
     assert not {"putin", "korea", "pyongyang", "president", "the"} & set(words)
 
 
-def test_toml_snippet_is_a_valid_match_table(suggestion: Suggestion) -> None:
-    text = to_toml(suggestion, storyline_id="new-storyline", title="New storyline",
-                   seed_paths=[f"seeds/{p.name}" for p in SEEDS])
-    raw = tomllib.loads(text)
-    assert raw["id"] == "new-storyline"
-    assert raw["seeds"][0] == "seeds/000_42c76e358b02e199.txt"
-    spec = MatchSpec.model_validate(raw["match"])
-    assert spec.groups[0] == ("Putin", "Vladimir Putin")
-    assert spec.focus and "visit" in spec.focus[0]
+def test_roles_are_proposed_from_how_the_seeds_use_each_name(suggestion: Suggestion) -> None:
+    roles = suggest_roles([p.read_text() for p in SEEDS], suggestion, "visit")
+    assert roles["visitor"] == ["Putin", "Vladimir Putin"]   # who travels
+    assert "North Korea" in roles["destination"]               # where to
+    assert "Kim Jong Un" in roles["host"]
+
+
+def test_a_meeting_gets_two_parties(suggestion: Suggestion) -> None:
+    roles = suggest_roles([p.read_text() for p in SEEDS], suggestion, "meeting")
+    assert {"Putin", "Kim Jong Un"} <= {*roles["party_a"], *roles["party_b"]}
+
+
+def test_the_suggestion_is_a_valid_short_storyline_file(suggestion: Suggestion) -> None:
+    roles = suggest_roles([p.read_text() for p in SEEDS], suggestion, "visit")
+    text = to_toml(suggestion, roles, storyline_id="new-storyline", title="New storyline",
+                   kind="visit", seed_paths=[f"seeds/{p.name}" for p in SEEDS])
+    spec = load_storyline(tomllib.loads(text))
+    assert spec.id == "new-storyline" and spec.kind == "visit"
+    assert spec.seeds[0] == "seeds/000_42c76e358b02e199.txt"
+    assert spec.match.groups[0] == ("Putin", "Vladimir Putin")
+    assert "# other distinctive names:" in text
 
 
 def test_without_background_the_suggestion_says_so() -> None:
     suggestion = suggest([p.read_text() for p in SEEDS], [])
     assert suggestion.notes
     assert "# note: no background texts" in to_toml(
-        suggestion, storyline_id="x", title="X", seed_paths=[])
+        suggestion, {}, storyline_id="x", title="X", kind="visit", seed_paths=[])

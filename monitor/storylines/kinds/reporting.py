@@ -69,7 +69,7 @@ HEDGES: tuple[Cue, ...] = (
         r"|\bcit(?:ing|ed) (?:\w+ ){0,3}(?:sources?|officials?|reports?|people)\b"
         r"|\b(?:media|newspaper|daily|broadcaster|outlet)s? (?:reported|said|reports|says)\b"
         r"|[—–-]\s*(?:\w+\s){0,2}(?:newspaper|media|reports?|daily|sources)\s*$",
-        "India's Modi to visit Moscow on July 8 — newspaper"),
+        "Lula to visit Tokyo on July 8 — newspaper"),
     Cue("someone's forecast", r"\b(?:expects?|predicts?|predicted|anticipates?)\b (?:that )?"
         r"(?:{actor}|him|her)\b|\bas early as\b", "officials expect him to arrive"),
     Cue("not confirmed yet", r"\byet to (?:confirm|announce|finali[sz]e|be confirmed|be announced)"

@@ -50,7 +50,10 @@ PROPOSED = StatusRule(
             r"(?:visit|trip)\b|\b(?:visit|trip)\b[^.]{0,60}\bon the agenda\b"),
         Cue("ready to host", r"\b(?:ready|readiness|prepared) to (?:welcome|receive|host)\b"),
     ),
-    unless=(r"\b(?:arrived|landed)\b",))
+    unless=(r"\b(?:arrived|landed)\b",
+            # The visitor inviting someone is the other direction ("Modi invited Lula to
+            # visit India"): not this visit proposed.
+            r"{visitor}(?:'s)?\b[^.]{0,40}\binvit(?:ed|es|ing)\s+(?!(?:{visitor}))"))
 
 IMMINENT = StatusRule(
     "imminent", "Imminent", "Reported as coming within days or weeks, without an official date.",
@@ -243,7 +246,8 @@ KIND = Kind(
     description="A person travels to a place: from invitation to announced date, arrival and "
                 "end.",
     roles=(
-        Role("visitor", "Who travels (names, titles: \"Narendra Modi\", \"Indian Prime Minister\")"),
+        Role("visitor", "Who travels (names and titles: \"Narendra Modi\", \"Indian Prime "
+             "Minister\")"),
         Role("destination", "Where to: the country and its cities"),
         Role("host", "Who receives the visitor", required=False),
         Role("visitor_home", "Where the visitor comes from (the host going there is another "
