@@ -71,8 +71,10 @@ class Kind:
     """The storyline's roles -> the regex of every slot the kind's patterns use."""
     focus: tuple[Cue, ...]
     elsewhere: tuple[Cue, ...] = ()
-    transitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    corroboration: CorroborationSpec = field(default_factory=CorroborationSpec)
+    transitions: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(reporting.SETBACK_TRANSITIONS))
+    corroboration: CorroborationSpec = field(default_factory=lambda: CorroborationSpec(
+        forward=1, skip=2, unanchored=2, backward=2, fact_change=2, window_days=3))
     negations: tuple[Cue, ...] = reporting.NEGATIONS
     history: tuple[Cue, ...] = reporting.HISTORY
     hedges: tuple[Cue, ...] = reporting.HEDGES

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from monitor.storylines.kinds import reporting
 from monitor.storylines.kinds.base import Kind, Role, StatusRule, role_pattern
 from monitor.storylines.kinds.cue import Cue
-from monitor.storylines.spec import CorroborationSpec
 
 _MEET = r"(?:meet|meets|meeting|summit|talks|sit down|sit-down|face-to-face|tete-a-tete)"
 _FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
@@ -46,17 +46,10 @@ IMMINENT = StatusRule(
     "imminent", "Imminent", "Reported as coming within days or weeks, without an official date.",
     doubted_as="proposed", within_weeks=True,
     cues=(Cue("a meeting", rf"\b{_MEET}\b|\bmet\b"),),
-    also=(
-        r"\b(?:in|within|over) (?:the )?(?:coming|next|following) (?:few |couple of )?(?:days|"
-        r"weeks)\b", r"\bwithin (?:days|weeks|a week|two weeks|the month)\b",
-        r"\b(?:this|next) week(?:end)?\b", r"\b(?<!earlier )(?<!early )this month\b",
-        r"\bimminent\w*\b", r"\b(?:days|weeks) away\b",
-        r"\b(?:final|active) preparations\b",
-    ),
+    also=reporting.WITHIN_WEEKS,
     unless=(
-        r"\bno (?:specific |exact |concrete |official )?(?:date|dates)\b[^.]{0,30}\b(?:set|"
-        r"agreed|fixed|announced)\b",
-        r"\bcoming (?:months|years)\b", r"\b(?:met|held|ended|wrapped up|concluded)\b",
+        r"\bcoming (?:months|years)\b",  # "no date yet" is imminent, if within weeks
+        r"\b(?:met|held|ended|wrapped up|concluded)\b",
     ))
 
 SCHEDULED = StatusRule(
@@ -65,10 +58,7 @@ SCHEDULED = StatusRule(
               "Biden will meet Xi on Wednesday, the White House said"),),
     facts=("meeting_date",), hedged_as="imminent", today_as="underway",
     unless=(
-        r"\bno (?:specific |exact |concrete |official |firm )?(?:date|dates)\b",
-        r"\b(?:date|dates|timing)\b[^.]{0,30}\b(?:not|yet to|has yet|have yet)\b[^.]{0,20}"
-        r"\b(?:been )?(?:set|agreed|fixed|announced|decided|determined|disclosed)\b",
-        r"\bunclear when\b", r"\b(?:met|held talks|ended|concluded|wrapped up)\b",
+        *reporting.NO_DATE_YET, r"\b(?:met|held talks|ended|concluded|wrapped up)\b",
         r"\bhas (?:been )?(?:postponed|cancell?ed|called off)\b",
     ))
 
@@ -147,11 +137,4 @@ KIND = Kind(
     ),
     statuses=(PROPOSED, IMMINENT, SCHEDULED, UNDERWAY, CONCLUDED, CANCELLED),
     slots=_slots, groups=_groups, focus=FOCUS,
-    transitions={
-        "scheduled": ("cancelled_or_postponed",), "imminent": ("cancelled_or_postponed",),
-        "proposed": ("cancelled_or_postponed",),
-        "cancelled_or_postponed": ("proposed", "imminent", "scheduled"),
-    },
-    corroboration=CorroborationSpec(forward=1, unanchored=2, backward=2, fact_change=2,
-                                    window_days=3),
 )

@@ -85,6 +85,32 @@ HEDGES: tuple[Cue, ...] = (
         "a U.S. official said on Friday"),
 )
 
+WITHIN_WEEKS: tuple[str, ...] = (
+    r"\b(?:in|within|over) (?:the )?(?:coming|next|following) (?:few |couple of )?(?:days|"
+    r"weeks)\b", r"\bwithin (?:days|weeks|a week|two weeks|the month)\b",
+    r"\b(?:in|within) (?:a few|several|two|a couple of) (?:days|weeks)\b",
+    r"\b(?:this|next) week(?:end)?\b", r"\b(?<!earlier )(?<!early )this month\b",
+    r"\bimminent\w*\b", r"\b(?:days|weeks) away\b", r"\b(?:final|active) preparations\b",
+    r"\bpreparations\b[^.]{0,20}\bin full swing\b",
+)
+"""A timeframe of days or weeks ("in the coming days", "next week"): with a cue, imminent.
+A month named that starts within six weeks counts too (dates.near_month)."""
+
+NO_DATE_YET: tuple[str, ...] = (
+    r"\bno (?:specific |exact |concrete |official |firm )?(?:date|dates)\b",
+    r"\b(?:date|dates|timing)\b[^.]{0,30}\b(?:not|yet to|has yet|have yet)\b[^.]{0,20}"
+    r"\b(?:been )?(?:set|agreed|fixed|announced|decided|determined|disclosed)\b",
+    r"\bunclear when\b",
+)
+"""The sentence says there is no date yet: it states no date and nothing imminent."""
+
+SETBACK_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "proposed": ("cancelled_or_postponed",), "imminent": ("cancelled_or_postponed",),
+    "scheduled": ("cancelled_or_postponed",),
+    "cancelled_or_postponed": ("proposed", "imminent", "scheduled"),
+}
+"""Moves besides forward: a plan can be called off, and revived at any stage before it."""
+
 EARLIER_SETBACK: tuple[str, ...] = (
     r"\b(?:originally|initially|previously|earlier|first)\b[^.]{0,30}\b(?:scheduled|planned|"
     r"set|slated|due|supposed)\b",

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from monitor.storylines.kinds import reporting
 from monitor.storylines.kinds.base import Kind, Role, StatusRule, role_pattern, short_names
 from monitor.storylines.kinds.cue import Cue
-from monitor.storylines.spec import CorroborationSpec
 
 _FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
            r"scheduled to|slated to|plans? to|planning to|going to)\b")
@@ -63,18 +62,11 @@ IMMINENT = StatusRule(
         Cue("heading there", r"\b(?:come|coming|head\w*|fly|go|going) to {destination}"),
     ),
     also=(
-        r"\b(?:in|within|over) (?:the )?(?:coming|next|following) (?:few |couple of )?(?:days|"
-        r"weeks)\b", r"\bwithin (?:days|weeks|a week|two weeks|the month)\b",
-        r"\b(?:in|within) (?:a few|several|two|a couple of) (?:days|weeks)\b",
-        r"\b(?:this|next) week(?:end)?\b", r"\b(?<!earlier )(?<!early )this month\b",
-        r"\bimminent\w*\b", r"\b(?:days|weeks) away\b", r"\bas early as\b",
-        r"\b(?:final|active) preparations\b", r"\bpreparations\b[^.]{0,20}\bin full swing\b",
+        *reporting.WITHIN_WEEKS, r"\bas early as\b",
         r"\bexpected to (?:visit|travel|arrive|come|go)\b[^.]{0,40}\bshortly\b",
     ),
     unless=(
-        r"\bno (?:specific |exact |concrete |official )?(?:date|dates)\b[^.]{0,30}\b(?:set|"
-        r"agreed|fixed|announced)\b",
-        r"\bcoming (?:months|years)\b",
+        r"\bcoming (?:months|years)\b",  # "no date yet" is imminent, if within weeks
         r"\b(?:spent|returned|visited|went|ended|wrapped up|concluded|arrived|landed)\b",
     ))
 
@@ -88,10 +80,7 @@ SCHEDULED = StatusRule(
     ),
     facts=("visit_date", "visit_end"), hedged_as="imminent", today_as="underway",
     unless=(
-        r"\bno (?:specific |exact |concrete |official |firm )?(?:date|dates)\b",
-        r"\b(?:date|dates|timing)\b[^.]{0,30}\b(?:not|yet to|has yet|have yet)\b[^.]{0,20}"
-        r"\b(?:been )?(?:set|agreed|fixed|announced|decided|determined|disclosed)\b",
-        r"\bunclear when\b", r"\bdid not (?:say|give|specify|disclose) when\b",
+        *reporting.NO_DATE_YET, r"\bdid not (?:say|give|specify|disclose) when\b",
         r"\b(?:arrived|landed|touched down)\b",
         r"\bhas (?:been )?(?:postponed|cancell?ed|called off)\b",
         # An invitation that carries a date is the date of the invitation, or a wish.
@@ -255,11 +244,4 @@ KIND = Kind(
     ),
     statuses=(PROPOSED, IMMINENT, SCHEDULED, UNDERWAY, CONCLUDED, CANCELLED),
     slots=_slots, groups=_groups, focus=FOCUS, elsewhere=ELSEWHERE,
-    transitions={
-        "scheduled": ("cancelled_or_postponed",), "imminent": ("cancelled_or_postponed",),
-        "proposed": ("cancelled_or_postponed",),
-        "cancelled_or_postponed": ("proposed", "imminent", "scheduled"),
-    },
-    corroboration=CorroborationSpec(forward=1, unanchored=2, backward=2, fact_change=2,
-                                    window_days=3),
 )
