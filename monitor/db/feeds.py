@@ -150,11 +150,16 @@ def _find(session: Session, id_or_url: int | str) -> m.Feed | None:
 
 
 def claim_due(session: Session, worker_id: str, now: datetime, limit: int,
-              lease_seconds: int) -> list[FeedRow]:
-    """Lease up to `limit` enabled feeds that are due and not leased by a live worker."""
+              lease_seconds: int, *, due_by: datetime | None = None) -> list[FeedRow]:
+    """Lease up to `limit` enabled feeds that are due by `due_by` (default: `now`) and not
+    leased by a live worker at `now`.
+
+    A poll cycle passes its start as `due_by`: a feed it polled is rescheduled after that
+    (a failure's backoff may be shorter than the cycle), so it is not claimed twice in one
+    cycle."""
     now = ensure_utc(now)
     due = (sa.select(m.Feed.id)
-           .where(m.Feed.enabled, m.Feed.next_poll_at <= now,
+           .where(m.Feed.enabled, m.Feed.next_poll_at <= ensure_utc(due_by or now),
                   sa.or_(m.Feed.lease_expires_at.is_(None), m.Feed.lease_expires_at < now))
            .order_by(m.Feed.next_poll_at, m.Feed.id).limit(limit)
            .with_for_update(skip_locked=True))

@@ -94,10 +94,12 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
 
     async def claimer() -> None:
         try:
+            # Due-ness is judged at the cycle's start, leases at the time of the claim (see
+            # repo.claim_due): a feed polled in this cycle is not claimed again in it.
             while (ctx.stop is None or not ctx.stop.is_set()) and (
                     batch := await asyncio.to_thread(_claim, ctx.sessions, ctx.worker_id,
                                                      claimed_at := _clock_now(ctx, now),
-                                                     polling)):
+                                                     polling, now)):
                 until = claimed_at + timedelta(seconds=polling.lease_seconds) - margin
                 for feed in batch:
                     await queue.put((feed, until))
@@ -155,10 +157,10 @@ class _Recorder:
 
 
 def _claim(sessions: sessionmaker[Session], worker_id: str, now: datetime,
-           polling: PollingSettings) -> list[repo.FeedRow]:
+           polling: PollingSettings, cycle_start: datetime) -> list[repo.FeedRow]:
     with transaction(sessions) as session:
         return repo.claim_due(session, worker_id, now, polling.batch_size,
-                              polling.lease_seconds)
+                              polling.lease_seconds, due_by=min(now, cycle_start))
 
 
 def _record(sessions: sessionmaker[Session], records: list[repo.PollRecord],
