@@ -1,4 +1,5 @@
-"""`monitor feeds add|list|show|remove`: the feed list and each feed's polling health."""
+"""`monitor feeds add|list|show|remove|refresh`: the feed list and each feed's polling
+health."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.context import app_context
+from monitor.app import default_worker_id
+from monitor.cli.context import app_context, config_dir
 from monitor.cli.render import (
     Column,
     OutputFormat,
@@ -17,12 +19,15 @@ from monitor.cli.render import (
     print_table,
     when,
 )
+from monitor.config import load_config
 from monitor.db import feeds as repo
 from monitor.db.engine import transaction
 from monitor.errors import FetchError, InputError, MonitorError
 from monitor.ingest.urls import check_http_url
+from monitor.lock import RunLock
+from monitor.logs import configure_logging
 
-app = typer.Typer(help="Feeds: add, list, show, remove.", no_args_is_help=True)
+app = typer.Typer(help="Feeds: add, list, show, remove, refresh.", no_args_is_help=True)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 FeedArg = Annotated[str, typer.Argument(help="Feed id or URL")]
@@ -110,3 +115,46 @@ def remove(feed: FeedArg, fmt: FormatOption = OutputFormat.table) -> None:
         print_json({"removed": row})
         return
     console.print(f"removed feed {row.id}: {row.url}", markup=False)
+
+
+@app.command()
+def refresh(
+    feeds: Annotated[list[str] | None, typer.Argument(help="Feed ids or URLs")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every enabled feed")] = False,
+    now: Annotated[bool, typer.Option(
+        "--now", help="Poll them in this process now and print each outcome (new articles go "
+        "through the pipeline; alerts wait in the outbox for `monitor run`)")] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Make feeds due now (the daemon polls them at its next tick), or poll them with --now."""
+    if bool(feeds) == all_:
+        raise typer.BadParameter("give feed ids or URLs, or --all (not both)")
+    if not now:
+        with app_context() as ctx, transaction(ctx.sessions) as session:
+            rows = repo.make_due(session, None if all_ else feeds, ctx.clock.now())
+        if fmt is OutputFormat.json:
+            print_json({"due": rows})
+            return
+        console.print(f"{len(rows)} feed(s) due now: {', '.join(str(r.id) for r in rows)}",
+                      markup=False)
+        return
+    from monitor.daemon import refresh_feeds
+
+    settings = load_config(config_dir()).settings
+    configure_logging(settings.logging)  # to stderr, before the lock logs anything
+    # On SQLite one process at a time: a running daemon stops this (it polls due feeds itself).
+    with RunLock(settings.database_url, settings.daemon.worker_id or default_worker_id()), \
+            app_context() as ctx:
+        with transaction(ctx.sessions) as session:
+            rows = repo.make_due(session, None if all_ else feeds, ctx.clock.now())
+        results = refresh_feeds(ctx, [r.id for r in rows])
+    emit(fmt, results, "Refreshed", results, REFRESH_COLUMNS)
+    if any(r.status.startswith("failed") for r in results):
+        raise typer.Exit(1)
+
+
+REFRESH_COLUMNS: list[Column] = [
+    ("id", lambda r: r.feed_id), ("url", lambda r: r.url), ("result", lambda r: r.status),
+    ("new items", lambda r: r.new_items), ("articles", lambda r: r.articles),
+    ("next poll", lambda r: when(r.next_poll_at)), ("error", lambda r: r.error or ""),
+]

@@ -149,6 +149,45 @@ def _find(session: Session, id_or_url: int | str) -> m.Feed | None:
     return session.scalar(sa.select(m.Feed).where(m.Feed.url == id_or_url))
 
 
+def make_due(session: Session, feeds: Sequence[int | str] | None,
+             now: datetime) -> list[FeedRow]:
+    """Make feeds (ids or URLs; every enabled feed when None) due at `now`. Raises InputError
+    naming every reference that is not a feed, and changes nothing then."""
+    if feeds is None:
+        found = list(session.scalars(sa.select(m.Feed).where(m.Feed.enabled)
+                                     .order_by(m.Feed.id)))
+    else:
+        refs = {ref: _find(session, ref) for ref in feeds}
+        missing = [str(ref) for ref, feed in refs.items() if feed is None]
+        if missing:
+            raise InputError(f"no feed {', '.join(missing)} (see `monitor feeds list`)")
+        found = list({feed.id: feed for feed in refs.values() if feed is not None}.values())
+    for feed in found:
+        feed.next_poll_at = ensure_utc(now)
+    session.flush()
+    return [_row(feed) for feed in found]
+
+
+def claim_feeds(session: Session, worker_id: str, feed_ids: Sequence[int], now: datetime,
+                lease_seconds: int) -> list[FeedRow]:
+    """Lease the given feeds, due or not, except those a live worker holds."""
+    now = ensure_utc(now)
+    free = (sa.select(m.Feed.id)
+            .where(m.Feed.id.in_(feed_ids),
+                   sa.or_(m.Feed.lease_expires_at.is_(None), m.Feed.lease_expires_at < now))
+            .with_for_update(skip_locked=True))
+    return _lease(session, free, worker_id, now + timedelta(seconds=lease_seconds))
+
+
+def _lease(session: Session, ids: sa.Select[int], worker_id: str,
+           until: datetime) -> list[FeedRow]:
+    claimed = session.scalars(
+        sa.update(m.Feed).where(m.Feed.id.in_(ids))
+        .values(lease_owner=worker_id, lease_expires_at=until)
+        .returning(m.Feed), execution_options={"synchronize_session": False})
+    return sorted((_row(f) for f in claimed), key=lambda r: (r.next_poll_at, r.id))
+
+
 def claim_due(session: Session, worker_id: str, now: datetime, limit: int,
               lease_seconds: int, *, due_by: datetime | None = None) -> list[FeedRow]:
     """Lease up to `limit` enabled feeds that are due by `due_by` (default: `now`) and not
@@ -163,11 +202,7 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int,
                   sa.or_(m.Feed.lease_expires_at.is_(None), m.Feed.lease_expires_at < now))
            .order_by(m.Feed.next_poll_at, m.Feed.id).limit(limit)
            .with_for_update(skip_locked=True))
-    claimed = session.scalars(
-        sa.update(m.Feed).where(m.Feed.id.in_(due))
-        .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))
-        .returning(m.Feed), execution_options={"synchronize_session": False})
-    return sorted((_row(f) for f in claimed), key=lambda r: (r.next_poll_at, r.id))
+    return _lease(session, due, worker_id, now + timedelta(seconds=lease_seconds))
 
 
 def record_poll(session: Session, record: PollRecord, worker_id: str) -> None:

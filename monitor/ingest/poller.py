@@ -126,6 +126,58 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
     return summary
 
 
+@dataclass(frozen=True, slots=True)
+class FeedRefresh:
+    """What `monitor feeds refresh --now` did with one feed."""
+
+    feed_id: int
+    url: str
+    status: str
+    """The poll's result (ok, not_modified, unchanged, failed:...), or `leased` when another
+    worker holds the feed (not polled)."""
+    new_items: int = 0
+    articles: int = 0
+    next_poll_at: datetime | None = None
+    error: str | None = None
+
+
+async def poll_feeds(ctx: PollContext, feed_ids: Sequence[int], now: datetime,
+                     sink: Sink) -> list[FeedRefresh]:
+    """Poll the given feeds at once, whatever their schedule, and record each outcome.
+    A feed another worker holds is left to it (status `leased`)."""
+    polling = ctx.settings.polling
+    claimed = await asyncio.to_thread(_claim_feeds, ctx.sessions, ctx.worker_id, feed_ids,
+                                      now, polling.lease_seconds)
+    until = now + timedelta(seconds=polling.lease_seconds)
+    outcomes = await asyncio.gather(*(poll_feed(ctx, feed, now, sink, until=until)
+                                      for feed in claimed))
+    if outcomes:
+        await asyncio.to_thread(_record, ctx.sessions, [o.record for o in outcomes],
+                                ctx.worker_id)
+    done = {feed.id: (feed, outcome) for feed, outcome in zip(claimed, outcomes, strict=True)}
+    return [_refresh(done[feed_id]) if feed_id in done else FeedRefresh(
+        feed_id, _url(ctx.sessions, feed_id), "leased") for feed_id in feed_ids]
+
+
+def _refresh(polled: tuple[repo.FeedRow, FeedOutcome]) -> FeedRefresh:
+    feed, outcome = polled
+    record = outcome.record
+    return FeedRefresh(feed.id, feed.url, record.status, record.new_items, outcome.articles,
+                       record.next_poll_at, record.error)
+
+
+def _claim_feeds(sessions: sessionmaker[Session], worker_id: str, feed_ids: Sequence[int],
+                 now: datetime, lease_seconds: int) -> list[repo.FeedRow]:
+    with transaction(sessions) as session:
+        return repo.claim_feeds(session, worker_id, feed_ids, now, lease_seconds)
+
+
+def _url(sessions: sessionmaker[Session], feed_id: int) -> str:
+    with sessions() as session:
+        row = repo.get_feed(session, feed_id)
+    return row.url if row else "-"
+
+
 def _clock_now(ctx: PollContext, now: datetime) -> datetime:
     """The cycle's `now`, or the daemon's clock when it gave one (see PollContext.clock)."""
     return ctx.clock.now() if ctx.clock is not None else now

@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli.test_foundation import monitor, project
 from tests.fakes.feed_server import Route, fixture, running
+from tests.ingest.test_poller import serve_news
 
 __all__ = ["project"]  # the fixture, imported for pytest
 
@@ -45,3 +46,45 @@ def test_add_check_refuses_internal_and_broken_feeds(project: Path, database_url
         broken = monitor(project, "feeds", "add", page, "--check", env=env)
         assert broken.returncode == 2 and "not a feed" in broken.stderr
     assert json.loads(monitor(project, "feeds", "list", "--format", "json", env=env).stdout) == []
+
+
+@pytest.mark.slow
+def test_refresh_now_polls_the_named_feed_and_prints_its_outcome(project: Path,
+                                                                 database_url: str) -> None:
+    env = {"MONITOR_DATABASE_URL": database_url, "MONITOR_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}
+    with running() as server:
+        news = serve_news(server, etag='"v1"')
+        other = server.add("/other.xml", Route(fixture("feeds", "heise.atom")))
+        for url in (news, other):
+            assert monitor(project, "feeds", "add", url, env=env).returncode == 0
+        first = monitor(project, "feeds", "refresh", "1", "--now", "--format", "json", env=env)
+        assert first.returncode == 0, first.stderr
+        [outcome] = json.loads(first.stdout)
+        assert (outcome["feed_id"], outcome["status"], outcome["new_items"],
+                outcome["articles"]) == (1, "ok", 5, 5)
+        again = monitor(project, "feeds", "refresh", news, "--now", env=env)
+        assert again.returncode == 0, again.stderr
+        assert "not_modified" in again.stdout
+        assert server.hits["/news.rss"] == 2 and server.hits["/other.xml"] == 0
+        assert server.requests["/news.rss"][1].get("if-none-match") == '"v1"'
+        server.routes["/news.rss"] = Route(b"down", status=503)
+        failed = monitor(project, "feeds", "refresh", "1", "--now", env=env)
+        assert failed.returncode == 1 and "failed:503" in failed.stdout
+
+
+@pytest.mark.slow
+def test_refresh_makes_feeds_due_now(project: Path, database_url: str) -> None:
+    env = {"MONITOR_DATABASE_URL": database_url, "MONITOR_ALLOW_PRIVATE_HOSTS": "127.0.0.1"}
+    with running() as server:
+        for path in ("/a.xml", "/b.xml"):
+            url = server.add(path, Route(b"down", status=503))
+            assert monitor(project, "feeds", "add", url, env=env).returncode == 0
+        assert monitor(project, "feeds", "refresh", "--all", "--now", env=env).returncode == 1
+    backed_off = json.loads(monitor(project, "feeds", "list", "--format", "json", env=env).stdout)
+    assert all(f["next_poll_at"] > f["last_polled_at"] for f in backed_off)
+    assert monitor(project, "feeds", "refresh", "--all", env=env).returncode == 0
+    due = json.loads(monitor(project, "feeds", "list", "--format", "json", env=env).stdout)
+    assert [b["last_polled_at"] < d["next_poll_at"] < b["next_poll_at"] for d, b in
+            zip(due, backed_off, strict=True)] == [True, True]
+    missing = monitor(project, "feeds", "refresh", "2", "7", "nope", env=env)
+    assert missing.returncode == 2 and "no feed 7, nope" in missing.stderr
