@@ -1,9 +1,11 @@
-"""`monitor feeds add|list|show|remove|refresh`: the feed list and each feed's polling
-health."""
+"""`monitor feeds add|list|show|remove|refresh|import|export`: the feed list and each feed's
+polling health."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,11 +25,13 @@ from monitor.config import load_config
 from monitor.db import feeds as repo
 from monitor.db.engine import transaction
 from monitor.errors import FetchError, InputError, MonitorError
+from monitor.feedlist import export_opml, import_opml
 from monitor.ingest.urls import check_http_url
 from monitor.lock import RunLock
 from monitor.logs import configure_logging
 
-app = typer.Typer(help="Feeds: add, list, show, remove, refresh.", no_args_is_help=True)
+app = typer.Typer(help="Feeds: add, list, show, remove, refresh, import, export.",
+                  no_args_is_help=True)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 FeedArg = Annotated[str, typer.Argument(help="Feed id or URL")]
@@ -158,3 +162,44 @@ REFRESH_COLUMNS: list[Column] = [
     ("new items", lambda r: r.new_items), ("articles", lambda r: r.articles),
     ("next poll", lambda r: when(r.next_poll_at)), ("error", lambda r: r.error or ""),
 ]
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(help="OPML file (from Miniflux, FreshRSS, "
+                                                   "Feedly, Inoreader, ...)")],
+            interval: Annotated[int | None, typer.Option(
+                "--interval", min=60, help="Seconds between polls [default: polling setting]")]
+            = None,
+            fmt: FormatOption = OutputFormat.table) -> None:
+    """Add the feeds of an OPML file (folders become categories); feeds already added,
+    repeated or with a bad URL are reported and skipped. An unreadable file adds nothing."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: {exc.strerror or exc}") from exc
+    with app_context() as ctx:
+        report = import_opml(
+            ctx.sessions, data, str(file), now=ctx.clock.now(),
+            interval_seconds=interval or ctx.config.settings.polling.interval_seconds)
+    if fmt is OutputFormat.json:
+        print_json(report)
+        return
+    console.print(f"{file}: added {len(report.added)} feed(s), skipped {len(report.skipped)}",
+                  markup=False)
+    if report.skipped:
+        print_table("Skipped", report.skipped, [("url", lambda s: s.url),
+                                                ("reason", lambda s: s.reason)])
+
+
+@app.command()
+def export(output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file [default: standard output]")] = None,
+           ) -> None:
+    """Write every feed as OPML 2.0 (for Miniflux, FreshRSS and other readers)."""
+    with app_context() as ctx:
+        document = export_opml(ctx.sessions, ctx.clock.now())
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(document)

@@ -44,6 +44,16 @@ class FeedRow:
     failures: int
     items_seen: int
     added_at: datetime
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewFeed:
+    """A feed to add from a feed list (OPML)."""
+
+    url: str
+    title: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +98,8 @@ def _row(feed: m.Feed) -> FeedRow:
         last_modified=feed.last_modified, body_hash=feed.body_hash,
         last_polled_at=ensure_utc(feed.last_polled_at) if feed.last_polled_at else None,
         last_status=feed.last_status, last_error=feed.last_error, failures=feed.failures or 0,
-        items_seen=feed.items_seen or 0, added_at=ensure_utc(feed.added_at))
+        items_seen=feed.items_seen or 0, added_at=ensure_utc(feed.added_at),
+        category=feed.category)
 
 
 def add_feed(session: Session, url: str, *, outlet: str | None, title: str | None,
@@ -120,6 +131,22 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec], default_interval: in
     session.add_all(added.values())
     session.flush()
     return [_row(feed) for feed in added.values()]
+
+
+def add_feeds(session: Session, feeds: Sequence[NewFeed], *, interval_seconds: int,
+              now: datetime) -> list[FeedRow]:
+    """Add feeds, each due at once (the caller has checked that none is listed)."""
+    added = [m.Feed(url=f.url, outlet=default_outlet(f.url), title=f.title,
+                    category=f.category, enabled=True, interval_seconds=interval_seconds,
+                    next_poll_at=ensure_utc(now), failures=0, items_seen=0,
+                    added_at=ensure_utc(now)) for f in feeds]
+    session.add_all(added)
+    session.flush()
+    return [_row(feed) for feed in added]
+
+
+def feed_urls(session: Session) -> set[str]:
+    return set(session.scalars(sa.select(m.Feed.url)))
 
 
 def list_feeds(session: Session) -> list[FeedRow]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_foundation import monitor, project
+from tests.conftest import FIXTURES
 from tests.fakes.feed_server import Route, fixture, running
 from tests.ingest.test_poller import serve_news
 
@@ -88,3 +89,29 @@ def test_refresh_makes_feeds_due_now(project: Path, database_url: str) -> None:
             zip(due, backed_off, strict=True)] == [True, True]
     missing = monitor(project, "feeds", "refresh", "2", "7", "nope", env=env)
     assert missing.returncode == 2 and "no feed 7, nope" in missing.stderr
+
+
+@pytest.mark.slow
+def test_import_and_export_opml(project: Path, database_url: str, tmp_path: Path) -> None:
+    env = {"MONITOR_DATABASE_URL": database_url}
+    nested = FIXTURES / "opml" / "hier-2-nested.xml"
+    imported = monitor(project, "feeds", "import", str(nested), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert "added 1 feed(s), skipped 0" in imported.stdout
+    again = monitor(project, "feeds", "import", str(nested), "--format", "json", env=env)
+    assert json.loads(again.stdout)["skipped"] == [
+        {"url": "http://domain/feed", "reason": "already added"}]
+    cut = tmp_path / "cut.opml"
+    cut.write_bytes((FIXTURES / "opml" / "end-element-missing.xml").read_bytes())
+    refused = monitor(project, "feeds", "import", str(cut), env=env)
+    assert refused.returncode == 2 and "nothing imported" in refused.stderr
+
+    exported = monitor(project, "feeds", "export", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version')
+    assert ('<outline text="grouping1/grouping2" title="grouping1/grouping2">\n      '
+            '<outline type="rss" text="feedname" title="feedname" '
+            'xmlUrl="http://domain/feed" />') in exported.stdout
+    listed = json.loads(monitor(project, "feeds", "list", "--format", "json", env=env).stdout)
+    assert [(f["url"], f["category"]) for f in listed] == [
+        ("http://domain/feed", "grouping1/grouping2")]
