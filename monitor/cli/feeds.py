@@ -17,6 +17,7 @@ from monitor.cli.render import (
     OutputFormat,
     console,
     emit,
+    long_text,
     print_json,
     print_table,
     when,
@@ -37,11 +38,11 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or j
 FeedArg = Annotated[str, typer.Argument(help="Feed id or URL")]
 
 COLUMNS: list[Column] = [
-    ("id", lambda r: r.id), ("url", lambda r: r.url), ("outlet", lambda r: r.outlet),
+    ("id", lambda r: r.id), ("outlet", lambda r: r.outlet),
     ("last poll", lambda r: when(r.last_polled_at)), ("status", lambda r: r.last_status or "-"),
     ("items", lambda r: r.items_seen), ("failures", lambda r: r.failures),
-    ("next poll", lambda r: when(r.next_poll_at)),
-    ("last error", lambda r: (r.last_error or "")[:80]),
+    ("next poll", lambda r: when(r.next_poll_at)), ("url", long_text(lambda r: r.url)),
+    ("last error", long_text(lambda r: (r.last_error or "")[:80])),
 ]
 
 
@@ -101,11 +102,13 @@ def show(feed: FeedArg, fmt: FormatOption = OutputFormat.table) -> None:
     if fmt is OutputFormat.json:
         print_json({"feed": row, "entries": entries})
         return
-    print_table(f"Feed {row.id}", [row], [*COLUMNS, ("title", lambda r: r.title or "-"),
-                                          ("etag", lambda r: r.etag or "-")])
+    print_table(f"Feed {row.id}", [row], [
+        *COLUMNS, ("title", long_text(lambda r: r.title or "-")),
+        ("category", long_text(lambda r: r.category or "-")),
+        ("etag", long_text(lambda r: r.etag or "-"))])
     print_table("Recent entries", entries, [
-        ("guid", lambda e: e.guid), ("url", lambda e: e.url or "-"),
-        ("outcome", lambda e: e.outcome)])
+        ("outcome", lambda e: e.outcome), ("url", long_text(lambda e: e.url or "-")),
+        ("guid", long_text(lambda e: e.guid))])
 
 
 @app.command()
@@ -158,9 +161,10 @@ def refresh(
 
 
 REFRESH_COLUMNS: list[Column] = [
-    ("id", lambda r: r.feed_id), ("url", lambda r: r.url), ("result", lambda r: r.status),
+    ("id", lambda r: r.feed_id), ("result", lambda r: r.status),
     ("new items", lambda r: r.new_items), ("articles", lambda r: r.articles),
-    ("next poll", lambda r: when(r.next_poll_at)), ("error", lambda r: r.error or ""),
+    ("next poll", lambda r: when(r.next_poll_at)), ("url", long_text(lambda r: r.url)),
+    ("error", long_text(lambda r: r.error or "")),
 ]
 
 
@@ -187,8 +191,8 @@ def import_(file: Annotated[Path, typer.Argument(help="OPML file (from Miniflux,
     console.print(f"{file}: added {len(report.added)} feed(s), skipped {len(report.skipped)}",
                   markup=False)
     if report.skipped:
-        print_table("Skipped", report.skipped, [("url", lambda s: s.url),
-                                                ("reason", lambda s: s.reason)])
+        print_table("Skipped", report.skipped, [("url", long_text(lambda s: s.url)),
+                                                ("reason", long_text(lambda s: s.reason))])
 
 
 @app.command()
