@@ -26,7 +26,6 @@ from monitor.config import load_config
 from monitor.db import feeds as repo
 from monitor.db.engine import transaction
 from monitor.errors import FetchError, InputError, MonitorError
-from monitor.feedlist import export_opml, import_opml
 from monitor.ingest.urls import check_http_url
 from monitor.lock import RunLock
 from monitor.logs import configure_logging
@@ -177,6 +176,8 @@ def import_(file: Annotated[Path, typer.Argument(help="OPML file (from Miniflux,
             fmt: FormatOption = OutputFormat.table) -> None:
     """Add the feeds of an OPML file (folders become categories); feeds already added,
     repeated or with a bad URL are reported and skipped. An unreadable file adds nothing."""
+    from monitor.feedlist import import_opml  # lazy: pulls in listparser
+
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -200,6 +201,8 @@ def export(output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file [default: standard output]")] = None,
            ) -> None:
     """Write every feed as OPML 2.0 (for Miniflux, FreshRSS and other readers)."""
+    from monitor.feedlist import export_opml  # lazy: pulls in listparser
+
     with app_context() as ctx:
         document = export_opml(ctx.sessions, ctx.clock.now())
     if output is None:
