@@ -88,9 +88,7 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
     queue: asyncio.Queue[tuple[repo.FeedRow, datetime] | None] = asyncio.Queue(
         maxsize=2 * polling.batch_size)
     recorder = _Recorder(ctx, summary)
-    # A feed is fetched only within its lease (less a margin): after it, another worker may
-    # hold the feed, and two polls in one interval are what leases exist to prevent.
-    margin = timedelta(seconds=min(5.0, polling.lease_seconds / 10))
+    margin = _lease_margin(polling)
 
     async def claimer() -> None:
         try:
@@ -148,7 +146,7 @@ async def poll_feeds(ctx: PollContext, feed_ids: Sequence[int], now: datetime,
     polling = ctx.settings.polling
     claimed = await asyncio.to_thread(_claim_feeds, ctx.sessions, ctx.worker_id, feed_ids,
                                       now, polling.lease_seconds)
-    until = now + timedelta(seconds=polling.lease_seconds)
+    until = now + timedelta(seconds=polling.lease_seconds) - _lease_margin(polling)
     outcomes = await asyncio.gather(*(poll_feed(ctx, feed, now, sink, until=until)
                                       for feed in claimed))
     if outcomes:
@@ -176,6 +174,12 @@ def _url(sessions: sessionmaker[Session], feed_id: int) -> str:
     with sessions() as session:
         row = repo.get_feed(session, feed_id)
     return row.url if row else "-"
+
+
+def _lease_margin(polling: PollingSettings) -> timedelta:
+    """A feed is fetched only within its lease, less this margin: after it, another worker
+    may hold the feed, and two polls in one interval are what leases exist to prevent."""
+    return timedelta(seconds=min(5.0, polling.lease_seconds / 10))
 
 
 def _clock_now(ctx: PollContext, now: datetime) -> datetime:
