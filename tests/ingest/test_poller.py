@@ -17,7 +17,14 @@ from monitor.db import feeds as repo
 from monitor.db.engine import transaction
 from monitor.ingest.extract import Extractor
 from monitor.ingest.fetch import Fetcher
-from monitor.ingest.poller import PollContext, PollSummary, next_poll_delay, poll_due_feeds
+from monitor.ingest.poller import (
+    FeedRefresh,
+    PollContext,
+    PollSummary,
+    next_poll_delay,
+    poll_due_feeds,
+    poll_feeds,
+)
 from monitor.records import ArticleDraft
 from tests.fakes.feed_server import FeedServer, Route, fixture
 
@@ -362,3 +369,25 @@ def _release_when_requested(server: FeedServer, paths: list[str]) -> None:
 
 async def _discard(draft: ArticleDraft) -> None:
     pass
+
+
+def test_polling_named_feeds_leaves_one_another_worker_holds(
+        sessions: sessionmaker[Session], feed_server: FeedServer) -> None:
+    held = add(sessions, serve_news(feed_server))
+    down = add(sessions, feed_server.add("/down.rss", Route(b"down", status=503)))
+    with transaction(sessions) as s:
+        assert [f.id for f in repo.claim_feeds(s, "w2", [held.id], NOW, 300)] == [held.id]
+    config = settings()
+
+    async def run() -> list[FeedRefresh]:
+        async with Fetcher(config.http) as fetcher:
+            ctx = PollContext(config, sessions, fetcher, Extractor(config.extract), "w1",
+                              random.Random(1))
+            return await poll_feeds(ctx, [held.id, down.id], NOW, _discard)
+
+    held_result, down_result = asyncio.run(run())
+    assert (held_result.feed_id, held_result.status) == (held.id, "leased")
+    assert (down_result.status, down_result.next_poll_at) == (
+        "failed:503", NOW + timedelta(seconds=60))
+    assert feed_server.hits["/news.rss"] == 0 and feed_server.hits["/down.rss"] == 1
+    assert feed(sessions, down.id).failures == 1  # recorded, lease released
