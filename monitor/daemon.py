@@ -43,7 +43,13 @@ from monitor.db import feeds as feeds_repo
 from monitor.db.engine import check_connection, read_session_factory, transaction
 from monitor.db.maintenance import PRUNE_BATCH, prune_article_text
 from monitor.errors import DatabaseError, MonitorError
-from monitor.ingest.poller import PollContext, PollSummary, poll_due_feeds
+from monitor.ingest.poller import (
+    FeedRefresh,
+    PollContext,
+    PollSummary,
+    poll_due_feeds,
+    poll_feeds,
+)
 from monitor.metrics import CONTENT_TYPE, Metrics, TimedExtractor, TimedFetcher, TimedNotifier
 from monitor.notify.outbox import DispatchContext, DispatchSummary, dispatch, make_notifier
 from monitor.pages import Site
@@ -193,13 +199,14 @@ def _sync_feeds(app: App, now: datetime, attempts: int = 3) -> int:
 
 @asynccontextmanager
 async def open_services(app: App, metrics: Metrics, *, stop: asyncio.Event | None = None,
-                        ) -> AsyncIterator[Services]:
-    """Sync the feed list, load the pipeline, start the extractor pool and the HTTP client.
+                        sync_feeds: bool = True) -> AsyncIterator[Services]:
+    """Sync the feed list (unless told not to), load the pipeline, start the extractor pool
+    and the HTTP client.
 
     Once `stop` is set the poller claims no new batch of feeds."""
     settings = app.config.settings
     now = app.clock.now()
-    added = await asyncio.to_thread(_sync_feeds, app, now)
+    added = await asyncio.to_thread(_sync_feeds, app, now) if sync_feeds else 0
     pipeline = Pipeline(settings, app.config.storylines, app.sessions, notify=True)
     await asyncio.to_thread(pipeline.load, now)
     extractor = TimedExtractor(settings.extract, metrics)
@@ -399,3 +406,20 @@ async def once(app: App) -> OnceSummary:
 def run_once(app: App) -> OnceSummary:
     """`monitor run --once`: poll every due feed once, process, dispatch pending, return."""
     return asyncio.run(once(app))
+
+
+async def refresh(app: App, feed_ids: list[int]) -> list[FeedRefresh]:
+    metrics = Metrics(app.worker_id)
+    async with open_services(app, metrics, sync_feeds=False) as services:
+        try:
+            return await poll_feeds(services.poll_ctx, feed_ids, app.clock.now(),
+                                    services.sink)
+        finally:
+            with suppress(DatabaseError):
+                await asyncio.to_thread(services.release)
+
+
+def refresh_feeds(app: App, feed_ids: list[int]) -> list[FeedRefresh]:
+    """`monitor feeds refresh --now`: poll these feeds in this process, through the whole
+    pipeline (alerts stay in the outbox for the daemon); one outcome per feed."""
+    return asyncio.run(refresh(app, feed_ids))

@@ -3,10 +3,13 @@ MONITOR_TEST_DATABASE_URL is set), each test on a fresh, migrated database."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.db.engine import create_engine, normalize_url, session_factory, upgrade
 
 PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT / "tests" / "fixtures"
 SHARED_DATA = PROJECT.parent / "shared" / "data"
+"""Optional corpora beside the project (CI has them; a user's clone does not): see
+shared_data."""
 PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL")
 _TEMPLATE = f"monitor_test_template_{os.getpid()}"  # one per run: parallel runs
+
+
+def shared_data(relative: str) -> Path:
+    """`../shared/data/<relative>`, a whole optional corpus; the calling test is skipped, naming
+    the corpus, when it is absent (a clone with nothing beside it)."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"optional corpus ../shared/data/{relative} is absent "
+                    "(see tests/fixtures/README.md)")
+    return path
+
+
+@cache
+def article_bodies() -> tuple[str, ...]:
+    """80 real news article bodies (2019, unrelated to any storyline), in the benchmark's
+    order: the IDF background of the matcher and unrelated text for dedup."""
+    with gzip.open(FIXTURES / "pages" / "bodies-80.json.gz", "rt", encoding="utf-8") as fh:
+        return tuple(page["articleBody"] for page in json.load(fh))
 
 
 def _backends() -> list[str]:

@@ -22,20 +22,23 @@ from monitor.dedup import (
     normalized_words,
     pack_signature,
 )
-from tests.conftest import PROJECT, SHARED_DATA
+from tests.conftest import PROJECT, article_bodies, shared_data
 
 SETTINGS = DedupSettings()
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
 SEEDS = sorted((PROJECT / "seeds").glob("*.txt"))
 
 
+def long_enough(bodies: list[str]) -> list[str]:
+    """Bodies with paragraphs to drop and reorder."""
+    return [b for b in bodies if len(b.split()) >= 300 and b.count("\n") >= 8]
+
+
 @cache
 def pages() -> list[str]:
-    """Real article bodies (ground truth of the article-extraction benchmark), long enough
-    to have paragraphs to drop and reorder."""
-    truth = json.loads((SHARED_DATA / "article-pages" / "ground-truth.json").read_text())
-    bodies = [truth[key]["articleBody"] for key in sorted(truth)]
-    return [b for b in bodies if len(b.split()) >= 300 and b.count("\n") >= 8]
+    """Real article bodies (ground truth of the article-extraction benchmark, the copy in
+    tests/fixtures), long enough to have paragraphs to drop and reorder."""
+    return long_enough(list(article_bodies()))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -140,6 +143,15 @@ def test_five_seeds_are_five_stories() -> None:
 
 def test_unrelated_real_articles_never_match() -> None:
     texts = pages()
+    half = len(texts) // 2
+    index = index_of(texts[:half])
+    assert all(index.find(fingerprint(t, SETTINGS)) is None for t in texts[half:])
+
+
+def test_unrelated_real_articles_of_the_whole_benchmark_never_match() -> None:
+    """The same on all 181 pages of the benchmark, when its corpus is beside the project."""
+    truth = json.loads(shared_data("article-pages/ground-truth.json").read_text())
+    texts = long_enough([truth[key]["articleBody"] for key in sorted(truth)])
     index = index_of(texts[:60])
     assert all(index.find(fingerprint(t, SETTINGS)) is None for t in texts[60:])
 

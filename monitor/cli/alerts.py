@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import app_context, config_dir
-from monitor.cli.render import OutputFormat, console, emit, when
+from monitor.cli.render import OutputFormat, console, emit, long_text, when
 from monitor.clock import SystemClock
 from monitor.config import load_config
 from monitor.db import alerts as repo
@@ -41,11 +41,13 @@ def list_(
         rows = repo.list_alerts(session, state.value if state else None, limit)
     emit(fmt, rows, "Alerts", rows, [
         ("id", lambda r: r.id), ("storyline", lambda r: r.storyline_id),
-        ("change", lambda r: r.change), ("channel", lambda r: r.channel),
+        ("channel", lambda r: r.channel),
         ("state", lambda r: r.state), ("attempts", lambda r: r.attempts),
         ("created", lambda r: when(r.created_at)),
         ("next attempt", lambda r: when(r.next_attempt_at) if r.state == "pending" else ""),
-        ("slack ts", lambda r: r.slack_ts or ""), ("error", lambda r: r.last_error or ""),
+        ("slack ts", lambda r: r.slack_ts or ""),
+        ("change", long_text(lambda r: r.change)),
+        ("error", long_text(lambda r: r.last_error or "")),
     ])
 
 

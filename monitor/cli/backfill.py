@@ -20,7 +20,14 @@ import typer
 
 from monitor.app import App, open_app
 from monitor.cli.context import config_dir
-from monitor.cli.render import ItemProgress, console, err_console, print_table, when
+from monitor.cli.render import (
+    ItemProgress,
+    console,
+    err_console,
+    long_text,
+    print_table,
+    when,
+)
 from monitor.clock import ReplayClock
 from monitor.config import load_config
 from monitor.db import storylines as storylines_repo
@@ -214,23 +221,23 @@ class EventOutput:
                     ("published", lambda c: when(c.published_at)),
                     ("change", lambda c: f"{c.from_status or '-'} -> {c.to_status}"),
                     ("facts", lambda c: _facts(c.facts_after)),
-                    ("evidence", lambda c: c.evidence), ("outlet", lambda c: c.outlet),
-                    ("outlets", lambda c: len(c.outlets))])
+                    ("outlet", lambda c: c.outlet), ("outlets", lambda c: len(c.outlets)),
+                    ("evidence", long_text(lambda c: c.evidence))])
 
     def _tables(self) -> None:
         by_type: dict[str, list[Event]] = {}
         for event in self.events:
             by_type.setdefault(event["type"], []).append(event)
         print_table("Matched articles", by_type.get("article", []), [
-            ("published", lambda e: e["published"][:16]), ("url", lambda e: e["url"]),
-            ("story", lambda e: e["story_id"]),
+            ("published", lambda e: e["published"][:16]), ("story", lambda e: e["story_id"]),
             ("matches", lambda e: ", ".join(f"{m['storyline']} {m['score']:.2f}"
-                                            for m in e["matches"] if m["matched"]))])
+                                            for m in e["matches"] if m["matched"])),
+            ("url", long_text(lambda e: e["url"]))])
         print_table("Status changes", by_type.get("status_change", []), [
             ("published", lambda e: e["published"][:16]),
             ("change", lambda e: f"{e['from'] or '-'} -> {e['to']}"),
             ("facts", lambda e: _facts(e["facts"])), ("outlet", lambda e: e["outlet"]),
-            ("evidence", lambda e: e["evidence"])])
+            ("evidence", long_text(lambda e: e["evidence"]))])
         print_table("Alerts", by_type.get("alert", []), [
             ("id", lambda e: e["id"]), ("storyline", lambda e: e["storyline"]),
             ("channel", lambda e: e["channel"]), ("state", lambda e: e["state"])])

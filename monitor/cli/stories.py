@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import app_context
-from monitor.cli.render import OutputFormat, console, emit, print_json, print_table, when
+from monitor.cli.render import (
+    OutputFormat,
+    console,
+    emit,
+    long_text,
+    print_json,
+    print_table,
+    when,
+)
 from monitor.db import stories as repo
 from monitor.errors import MonitorError
 
@@ -29,8 +37,9 @@ def list_(
         rows = repo.list_stories(session, limit, min_articles=min_articles)
     emit(fmt, rows, "Stories", rows, [
         ("id", lambda r: r.id), ("last seen", lambda r: when(r.last_seen_at)),
-        ("articles", lambda r: r.article_count), ("outlets", lambda r: ", ".join(r.outlets)),
-        ("title", lambda r: r.title),
+        ("articles", lambda r: r.article_count),
+        ("outlets", long_text(lambda r: ", ".join(r.outlets))),
+        ("title", long_text(lambda r: r.title)),
     ])
 
 
@@ -54,5 +63,5 @@ def show(story_id: Annotated[int, typer.Argument(help="Story id")],
     print_table("Members", detail.members, [
         ("article", lambda a: a.article_id), ("published", lambda a: when(a.published)),
         ("outlet", lambda a: a.outlet), ("dedup", lambda a: a.dedup_reason),
-        ("title", lambda a: a.title), ("url", lambda a: a.url),
+        ("title", long_text(lambda a: a.title)), ("url", long_text(lambda a: a.url)),
     ])

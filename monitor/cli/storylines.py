@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from monitor.cli.context import app_context, config_dir
-from monitor.cli.render import OutputFormat, console, emit, print_json, print_table, when
+from monitor.cli.render import (
+    OutputFormat,
+    console,
+    emit,
+    long_text,
+    print_json,
+    print_table,
+    when,
+)
 from monitor.config import config_dir_from_env
 from monitor.db import matches as matches_repo
 from monitor.db import storylines as repo
@@ -35,7 +43,7 @@ def list_(fmt: FormatOption = OutputFormat.table) -> None:
     with app_context() as ctx, ctx.sessions() as session:
         rows = repo.list_storylines(session)
     emit(fmt, rows, "Storylines", rows, [
-        ("id", lambda r: r.id), ("title", lambda r: r.title),
+        ("id", lambda r: r.id), ("title", long_text(lambda r: r.title)),
         ("status", lambda r: r.status or "-"), ("facts", lambda r: _facts(r.facts)),
         ("since", lambda r: when(r.since)), ("seeds", lambda r: len(r.seeds)),
         ("matches", lambda r: r.matches), ("changes", lambda r: r.changes),
@@ -60,14 +68,15 @@ def show(storyline_id: Annotated[str, typer.Argument(help="Storyline id")],
     print_table("Seeds", summary.seeds, [
         ("published", lambda s: s.published_at.date()),
         ("precision", lambda s: s.published_precision),
-        ("outlet", lambda s: s.outlet), ("title", lambda s: s.title), ("words", lambda s: s.words),
+        ("outlet", lambda s: s.outlet), ("words", lambda s: s.words),
+        ("title", long_text(lambda s: s.title)),
     ])
     print_table("Timeline", timeline, [
         ("published", lambda c: when(c.published_at)),
         ("change", lambda c: f"{c.from_status or '-'} -> {c.to_status}"),
         ("facts", lambda c: _facts(c.facts_after)),
-        ("evidence", lambda c: c.evidence), ("outlet", lambda c: c.outlet),
-        ("outlets", lambda c: len(c.outlets)),
+        ("outlet", lambda c: c.outlet), ("outlets", lambda c: len(c.outlets)),
+        ("evidence", long_text(lambda c: c.evidence)),
     ])
 
 
@@ -115,14 +124,15 @@ def _print_explanation(result: Explanation) -> None:
                   markup=False, highlight=False)
     print_table("Groups (one alternative of each must be named)", list(enumerate(e["groups"])), [
         ("group", lambda r: r[0] + 1), ("found", lambda r: _counts(r[1]["found"]) or "MISSING"),
-        ("alternatives", lambda r: ", ".join(r[1]["alternatives"])),
+        ("alternatives", long_text(lambda r: ", ".join(r[1]["alternatives"]))),
     ])
     if e["excluded"]:
         console.print(f"excluded by: {_counts(e['excluded'])}", markup=False)
     focus = e["focus"]
     print_table(f"Focus {focus['score']} ({focus['hit_count']} sentence(s))", focus["hits"], [
         ("where", lambda h: h["position"]), ("weight", lambda h: h["weight"]),
-        ("sentence", lambda h: h["sentence"]), ("pattern", lambda h: _short(h["pattern"])),
+        ("pattern", long_text(lambda h: _short(h["pattern"]))),
+        ("sentence", long_text(lambda h: h["sentence"])),
     ])
     for other in focus.get("elsewhere", []):
         console.print(f"not counted (elsewhere): {other['sentence']}", markup=False)

@@ -44,6 +44,16 @@ class FeedRow:
     failures: int
     items_seen: int
     added_at: datetime
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewFeed:
+    """A feed to add from a feed list (OPML)."""
+
+    url: str
+    title: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +98,8 @@ def _row(feed: m.Feed) -> FeedRow:
         last_modified=feed.last_modified, body_hash=feed.body_hash,
         last_polled_at=ensure_utc(feed.last_polled_at) if feed.last_polled_at else None,
         last_status=feed.last_status, last_error=feed.last_error, failures=feed.failures or 0,
-        items_seen=feed.items_seen or 0, added_at=ensure_utc(feed.added_at))
+        items_seen=feed.items_seen or 0, added_at=ensure_utc(feed.added_at),
+        category=feed.category)
 
 
 def add_feed(session: Session, url: str, *, outlet: str | None, title: str | None,
@@ -122,6 +133,22 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec], default_interval: in
     return [_row(feed) for feed in added.values()]
 
 
+def add_feeds(session: Session, feeds: Sequence[NewFeed], *, interval_seconds: int,
+              now: datetime) -> list[FeedRow]:
+    """Add feeds, each due at once (the caller has checked that none is listed)."""
+    added = [m.Feed(url=f.url, outlet=default_outlet(f.url), title=f.title,
+                    category=f.category, enabled=True, interval_seconds=interval_seconds,
+                    next_poll_at=ensure_utc(now), failures=0, items_seen=0,
+                    added_at=ensure_utc(now)) for f in feeds]
+    session.add_all(added)
+    session.flush()
+    return [_row(feed) for feed in added]
+
+
+def feed_urls(session: Session) -> set[str]:
+    return set(session.scalars(sa.select(m.Feed.url)))
+
+
 def list_feeds(session: Session) -> list[FeedRow]:
     return [_row(f) for f in session.scalars(sa.select(m.Feed).order_by(m.Feed.id))]
 
@@ -149,20 +176,60 @@ def _find(session: Session, id_or_url: int | str) -> m.Feed | None:
     return session.scalar(sa.select(m.Feed).where(m.Feed.url == id_or_url))
 
 
+def make_due(session: Session, feeds: Sequence[int | str] | None,
+             now: datetime) -> list[FeedRow]:
+    """Make feeds (ids or URLs; every enabled feed when None) due at `now`. Raises InputError
+    naming every reference that is not a feed, and changes nothing then."""
+    if feeds is None:
+        found = list(session.scalars(sa.select(m.Feed).where(m.Feed.enabled)
+                                     .order_by(m.Feed.id)))
+    else:
+        refs = {ref: _find(session, ref) for ref in feeds}
+        missing = [str(ref) for ref, feed in refs.items() if feed is None]
+        if missing:
+            raise InputError(f"no feed {', '.join(missing)} (see `monitor feeds list`)")
+        found = list({feed.id: feed for feed in refs.values() if feed is not None}.values())
+    for feed in found:
+        feed.next_poll_at = ensure_utc(now)
+    session.flush()
+    return [_row(feed) for feed in found]
+
+
+def claim_feeds(session: Session, worker_id: str, feed_ids: Sequence[int], now: datetime,
+                lease_seconds: int) -> list[FeedRow]:
+    """Lease the given feeds, due or not, except those a live worker holds."""
+    now = ensure_utc(now)
+    free = (sa.select(m.Feed.id)
+            .where(m.Feed.id.in_(feed_ids),
+                   sa.or_(m.Feed.lease_expires_at.is_(None), m.Feed.lease_expires_at < now))
+            .with_for_update(skip_locked=True))
+    return _lease(session, free, worker_id, now + timedelta(seconds=lease_seconds))
+
+
+def _lease(session: Session, ids: sa.Select[int], worker_id: str,
+           until: datetime) -> list[FeedRow]:
+    claimed = session.scalars(
+        sa.update(m.Feed).where(m.Feed.id.in_(ids))
+        .values(lease_owner=worker_id, lease_expires_at=until)
+        .returning(m.Feed), execution_options={"synchronize_session": False})
+    return sorted((_row(f) for f in claimed), key=lambda r: (r.next_poll_at, r.id))
+
+
 def claim_due(session: Session, worker_id: str, now: datetime, limit: int,
-              lease_seconds: int) -> list[FeedRow]:
-    """Lease up to `limit` enabled feeds that are due and not leased by a live worker."""
+              lease_seconds: int, *, due_by: datetime | None = None) -> list[FeedRow]:
+    """Lease up to `limit` enabled feeds that are due by `due_by` (default: `now`) and not
+    leased by a live worker at `now`.
+
+    A poll cycle passes its start as `due_by`: a feed it polled is rescheduled after that
+    (a failure's backoff may be shorter than the cycle), so it is not claimed twice in one
+    cycle."""
     now = ensure_utc(now)
     due = (sa.select(m.Feed.id)
-           .where(m.Feed.enabled, m.Feed.next_poll_at <= now,
+           .where(m.Feed.enabled, m.Feed.next_poll_at <= ensure_utc(due_by or now),
                   sa.or_(m.Feed.lease_expires_at.is_(None), m.Feed.lease_expires_at < now))
            .order_by(m.Feed.next_poll_at, m.Feed.id).limit(limit)
            .with_for_update(skip_locked=True))
-    claimed = session.scalars(
-        sa.update(m.Feed).where(m.Feed.id.in_(due))
-        .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))
-        .returning(m.Feed), execution_options={"synchronize_session": False})
-    return sorted((_row(f) for f in claimed), key=lambda r: (r.next_poll_at, r.id))
+    return _lease(session, due, worker_id, now + timedelta(seconds=lease_seconds))
 
 
 def record_poll(session: Session, record: PollRecord, worker_id: str) -> None:

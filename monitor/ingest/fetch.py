@@ -233,6 +233,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector, auto_decompress=False, trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"))
+            # aiohttp sends a GET again, once, whenever the connection closes before an
+            # answer, even on a new connection, so a server that drops a slow request got
+            # every poll twice. A failure is retried by the next poll (with backoff)
+            # instead; aiohttp's own test client turns this off the same way.
+            self._session._retry_connection = False
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

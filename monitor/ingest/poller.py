@@ -88,16 +88,16 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
     queue: asyncio.Queue[tuple[repo.FeedRow, datetime] | None] = asyncio.Queue(
         maxsize=2 * polling.batch_size)
     recorder = _Recorder(ctx, summary)
-    # A feed is fetched only within its lease (less a margin): after it, another worker may
-    # hold the feed, and two polls in one interval are what leases exist to prevent.
-    margin = timedelta(seconds=min(5.0, polling.lease_seconds / 10))
+    margin = _lease_margin(polling)
 
     async def claimer() -> None:
         try:
+            # Due-ness is judged at the cycle's start, leases at the time of the claim (see
+            # repo.claim_due): a feed polled in this cycle is not claimed again in it.
             while (ctx.stop is None or not ctx.stop.is_set()) and (
                     batch := await asyncio.to_thread(_claim, ctx.sessions, ctx.worker_id,
                                                      claimed_at := _clock_now(ctx, now),
-                                                     polling)):
+                                                     polling, now)):
                 until = claimed_at + timedelta(seconds=polling.lease_seconds) - margin
                 for feed in batch:
                     await queue.put((feed, until))
@@ -122,6 +122,64 @@ async def poll_due_feeds(ctx: PollContext, now: datetime, sink: Sink) -> PollSum
     await recorder.flush()
     log.info("poll.cycle", worker_id=ctx.worker_id, **summary.as_dict())
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRefresh:
+    """What `monitor feeds refresh --now` did with one feed."""
+
+    feed_id: int
+    url: str
+    status: str
+    """The poll's result (ok, not_modified, unchanged, failed:...), or `leased` when another
+    worker holds the feed (not polled)."""
+    new_items: int = 0
+    articles: int = 0
+    next_poll_at: datetime | None = None
+    error: str | None = None
+
+
+async def poll_feeds(ctx: PollContext, feed_ids: Sequence[int], now: datetime,
+                     sink: Sink) -> list[FeedRefresh]:
+    """Poll the given feeds at once, whatever their schedule, and record each outcome.
+    A feed another worker holds is left to it (status `leased`)."""
+    polling = ctx.settings.polling
+    claimed = await asyncio.to_thread(_claim_feeds, ctx.sessions, ctx.worker_id, feed_ids,
+                                      now, polling.lease_seconds)
+    until = now + timedelta(seconds=polling.lease_seconds) - _lease_margin(polling)
+    outcomes = await asyncio.gather(*(poll_feed(ctx, feed, now, sink, until=until)
+                                      for feed in claimed))
+    if outcomes:
+        await asyncio.to_thread(_record, ctx.sessions, [o.record for o in outcomes],
+                                ctx.worker_id)
+    done = {feed.id: (feed, outcome) for feed, outcome in zip(claimed, outcomes, strict=True)}
+    return [_refresh(done[feed_id]) if feed_id in done else FeedRefresh(
+        feed_id, _url(ctx.sessions, feed_id), "leased") for feed_id in feed_ids]
+
+
+def _refresh(polled: tuple[repo.FeedRow, FeedOutcome]) -> FeedRefresh:
+    feed, outcome = polled
+    record = outcome.record
+    return FeedRefresh(feed.id, feed.url, record.status, record.new_items, outcome.articles,
+                       record.next_poll_at, record.error)
+
+
+def _claim_feeds(sessions: sessionmaker[Session], worker_id: str, feed_ids: Sequence[int],
+                 now: datetime, lease_seconds: int) -> list[repo.FeedRow]:
+    with transaction(sessions) as session:
+        return repo.claim_feeds(session, worker_id, feed_ids, now, lease_seconds)
+
+
+def _url(sessions: sessionmaker[Session], feed_id: int) -> str:
+    with sessions() as session:
+        row = repo.get_feed(session, feed_id)
+    return row.url if row else "-"
+
+
+def _lease_margin(polling: PollingSettings) -> timedelta:
+    """A feed is fetched only within its lease, less this margin: after it, another worker
+    may hold the feed, and two polls in one interval are what leases exist to prevent."""
+    return timedelta(seconds=min(5.0, polling.lease_seconds / 10))
 
 
 def _clock_now(ctx: PollContext, now: datetime) -> datetime:
@@ -155,10 +213,10 @@ class _Recorder:
 
 
 def _claim(sessions: sessionmaker[Session], worker_id: str, now: datetime,
-           polling: PollingSettings) -> list[repo.FeedRow]:
+           polling: PollingSettings, cycle_start: datetime) -> list[repo.FeedRow]:
     with transaction(sessions) as session:
         return repo.claim_due(session, worker_id, now, polling.batch_size,
-                              polling.lease_seconds)
+                              polling.lease_seconds, due_by=min(now, cycle_start))
 
 
 def _record(sessions: sessionmaker[Session], records: list[repo.PollRecord],

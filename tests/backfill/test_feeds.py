@@ -13,9 +13,9 @@ from monitor.config import AppConfig
 from monitor.db import models as m
 from monitor.errors import InputError
 from tests.backfill.conftest import counts
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 
-GUARDIAN = SHARED_DATA / "feeds" / "rss-parser" / "input" / "guardian.rss"  # 55 items, MIT
+GUARDIAN = FIXTURES / "feeds" / "guardian-5.rss"  # five items of a real feed, MIT
 
 
 def snapshot(path: Path, first: int, last: int) -> Path:
@@ -32,9 +32,9 @@ def snapshot(path: Path, first: int, last: int) -> Path:
 def snapshots(tmp_path: Path) -> Path:
     root = tmp_path / "snapshots"
     root.mkdir()
-    snapshot(root / "2018-01-30.xml", 20, 55)
-    snapshot(root / "2018-01-31-0800.xml", 10, 40)
-    snapshot(root / "2018-01-31-2000.xml", 0, 30)
+    snapshot(root / "2018-01-30.xml", 2, 5)
+    snapshot(root / "2018-01-31-0800.xml", 1, 4)
+    snapshot(root / "2018-01-31-2000.xml", 0, 3)
     return root
 
 
@@ -43,7 +43,7 @@ def test_an_item_in_several_snapshots_is_replayed_once(snapshots: Path,
     source = archive_source([snapshots], config.settings)
 
     urls = [d.url for d in source.drafts]
-    assert len(urls) == len(set(urls)) == 55 and not source.problems
+    assert len(urls) == len(set(urls)) == 5 and not source.problems
     assert {d.outlet for d in source.drafts} == {"The Guardian"}
     assert {d.text_source for d in source.drafts} == {"feed"}
 
@@ -56,10 +56,10 @@ def test_feed_archive_replay_stores_each_item_once(replay: Replay, snapshots: Pa
     second = replay_drafts(replay, archive_source([snapshots], config.settings),
                            BackfillOptions())
 
-    assert first.stored + first.duplicates == 55
-    assert second.already_stored == 55 and counts(replay.sessions)["articles"] == 55
+    assert first.stored + first.duplicates == 5
+    assert second.already_stored == 5 and counts(replay.sessions)["articles"] == 5
     with replay.sessions() as session:
-        assert session.scalar(sa.select(sa.func.count(sa.distinct(m.Article.url)))) == 55
+        assert session.scalar(sa.select(sa.func.count(sa.distinct(m.Article.url)))) == 5
 
 
 def test_a_file_that_is_not_a_feed_is_reported(tmp_path: Path, config: AppConfig) -> None:

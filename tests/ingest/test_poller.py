@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,14 @@ from monitor.db import feeds as repo
 from monitor.db.engine import transaction
 from monitor.ingest.extract import Extractor
 from monitor.ingest.fetch import Fetcher
-from monitor.ingest.poller import PollContext, PollSummary, next_poll_delay, poll_due_feeds
+from monitor.ingest.poller import (
+    FeedRefresh,
+    PollContext,
+    PollSummary,
+    next_poll_delay,
+    poll_due_feeds,
+    poll_feeds,
+)
 from monitor.records import ArticleDraft
 from tests.fakes.feed_server import FeedServer, Route, fixture
 
@@ -306,3 +314,80 @@ def test_next_poll_delay_rules() -> None:
     jittered = next_poll_delay(PollingSettings(jitter=0.1), rng, interval=900,
                                min_interval=None, failures=0)
     assert 900 <= jittered <= 990
+
+
+class SteppingClock:
+    """Time that moves on `step` each time it is read: a cycle of many minutes in a second."""
+
+    def __init__(self, start: datetime, step: timedelta) -> None:
+        self._now, self._step = start, step
+
+    def now(self) -> datetime:
+        self._now += self._step
+        return self._now
+
+
+def test_one_cycle_requests_each_feed_once_beside_failing_feeds_and_a_slow_one(
+        sessions: sessionmaker[Session], feed_server: FeedServer) -> None:
+    """Many feeds failing fast, one feed slow (its server then drops the connection without
+    answering) and one good feed, over few connections: the cycle outlasts the failures'
+    backoff and the good feed's lease, and still requests every feed exactly once."""
+    config = settings()
+    config = config.model_copy(update={
+        "http": config.http.model_copy(update={
+            "max_connections": 2, "read_timeout": 30, "total_timeout": 60}),
+        "polling": config.polling.model_copy(update={
+            "batch_size": 4, "backoff_base_seconds": 10, "lease_seconds": 300})})
+    slow = add(sessions, feed_server.add("/slow.rss", Route(hold=True)))
+    add(sessions, serve_news(feed_server))
+    failing = [f"/down{i}.rss" for i in range(24)]
+    for path in failing:
+        add(sessions, feed_server.add(path, Route(b"down", status=503)))
+    # The slow feed's server gives up (drops the connection) once every other feed was asked.
+    watcher = threading.Thread(target=_release_when_requested, daemon=True,
+                               args=(feed_server, [*failing, "/news.rss"]))
+    watcher.start()
+
+    async def run() -> PollSummary:
+        async with Fetcher(config.http) as fetcher:
+            ctx = PollContext(config, sessions, fetcher, Extractor(config.extract), "w1",
+                              random.Random(1), clock=SteppingClock(NOW, timedelta(seconds=5)))
+            return await poll_due_feeds(ctx, NOW, _discard)
+
+    summary = asyncio.run(run())
+    assert summary.feeds == {"failed": 25, "ok": 1}
+    assert {path: n for path, n in feed_server.hits.items() if n != 1} == {}
+    assert "disconnected" in (feed(sessions, slow.id).last_error or "")
+
+
+def _release_when_requested(server: FeedServer, paths: list[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(server.hits[p] for p in paths):
+        time.sleep(0.01)
+    server.release.set()
+
+
+async def _discard(draft: ArticleDraft) -> None:
+    pass
+
+
+def test_polling_named_feeds_leaves_one_another_worker_holds(
+        sessions: sessionmaker[Session], feed_server: FeedServer) -> None:
+    held = add(sessions, serve_news(feed_server))
+    down = add(sessions, feed_server.add("/down.rss", Route(b"down", status=503)))
+    with transaction(sessions) as s:
+        assert [f.id for f in repo.claim_feeds(s, "w2", [held.id], NOW, 300)] == [held.id]
+    config = settings()
+
+    async def run() -> list[FeedRefresh]:
+        async with Fetcher(config.http) as fetcher:
+            ctx = PollContext(config, sessions, fetcher, Extractor(config.extract), "w1",
+                              random.Random(1))
+            return await poll_feeds(ctx, [held.id, down.id], NOW, _discard)
+
+    held_result, down_result = asyncio.run(run())
+    assert (held_result.feed_id, held_result.status) == (held.id, "leased")
+    assert (down_result.status, down_result.next_poll_at) == (
+        "failed:503", NOW + timedelta(seconds=60))
+    assert feed_server.hits["/news.rss"] == 0 and feed_server.hits["/down.rss"] == 1
+    assert feed(sessions, down.id).failures == 1  # recorded, lease released

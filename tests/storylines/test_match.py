@@ -13,7 +13,7 @@ from monitor.storylines.kinds import load_storyline
 from monitor.storylines.match import Matcher, split_sentences
 from monitor.storylines.seeds import load_seeds
 from monitor.storylines.spec import StorylineSpec
-from tests.conftest import PROJECT, SHARED_DATA
+from tests.conftest import PROJECT, article_bodies
 from tests.storylines import match_cases as cases
 
 NOW = datetime(2024, 6, 17, 12, 0, tzinfo=UTC)
@@ -41,8 +41,7 @@ def seeds(spec: StorylineSpec) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def background() -> list[str]:
     """Real news bodies (2019, unrelated to the storyline) as the IDF background."""
-    truth = json.loads((SHARED_DATA / "article-pages" / "ground-truth.json").read_text())
-    return [page["articleBody"] for page in truth.values()][:80]
+    return list(article_bodies())
 
 
 @pytest.fixture(scope="module")

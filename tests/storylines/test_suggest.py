@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tomllib
 
 import pytest
@@ -15,16 +14,14 @@ from monitor.storylines.suggest import (
     suggest_roles,
     to_toml,
 )
-from tests.conftest import PROJECT, SHARED_DATA
+from tests.conftest import PROJECT, article_bodies
 
 SEEDS = sorted((PROJECT / "seeds").glob("0*.txt"))
 
 
 @pytest.fixture(scope="module")
 def suggestion() -> Suggestion:
-    truth = json.loads((SHARED_DATA / "article-pages" / "ground-truth.json").read_text())
-    background = [page["articleBody"] for page in truth.values()][:80]
-    return suggest([p.read_text() for p in SEEDS], background)
+    return suggest([p.read_text() for p in SEEDS], list(article_bodies()))
 
 
 def names_of(suggestion: Suggestion) -> list[list[str]]:
