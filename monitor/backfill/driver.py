@@ -31,6 +31,7 @@ from monitor.db import storylines as storylines_repo
 from monitor.db.engine import transaction
 from monitor.pipeline import ArticleOutcome, Pipeline
 from monitor.records import ArticleDraft
+from monitor.storylines.seeds import dated_by_replay
 from monitor.storylines.spec import StorylineSpec
 
 log = structlog.get_logger(__name__)
@@ -129,6 +130,9 @@ def replay_drafts(replay: Replay, source: LoadedSource,
                                       replay.wall.now())
     summary.resumed_at = run.position
     clock = replay.clock or ReplayClock(drafts[0].published_at if drafts else replay.wall.now())
+    with replay.sessions() as session:
+        specs = [dated_by_replay(spec, storylines_repo.seed_bodies(session, spec.id), drafts)
+                 for spec in specs]
     pipeline = Pipeline(replay.settings, specs, replay.sessions, notify=options.notify)
     pipeline.load(clock.now())
     log.info("backfill.started", source=source.kind, key=key, items=len(drafts),

@@ -264,3 +264,10 @@ def _observation_of(obs: m.StatusObservation) -> Observation:
     return Observation(storyline_id=obs.storyline_id, status=obs.status,
                        facts={k: str(v) for k, v in (obs.facts or {}).items()},
                        evidence=obs.evidence, explanation=dict(obs.explanation or {}))
+
+
+def seed_bodies(session: Session, storyline_id: str) -> list[str]:
+    """The text of a storyline's seeds (without titles)."""
+    return list(session.scalars(sa.select(m.StorylineSeed.text)
+                                .filter_by(storyline_id=storyline_id)
+                                .order_by(m.StorylineSeed.key)))

@@ -6,8 +6,9 @@ replayed as articles by `monitor backfill --source seeds`."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from monitor.errors import ConfigError
@@ -68,6 +69,26 @@ def _meta_from_text(path: Path) -> SeedMeta:
     day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
     return SeedMeta(file=path.name, outlet=f"seed {path.stem}", title=title[:200],
                     published=day, published_precision="approximate")
+
+
+def text_key(text: str) -> str:
+    """A seed's text as a key that ignores layout: the same excerpt from a file or a feed."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def dated_by_replay(spec: StorylineSpec, seed_texts: Sequence[str],
+                    drafts: Sequence[ArticleDraft]) -> StorylineSpec:
+    """The spec with its first day taken from the replayed items, when its seeds carry no
+    date of their own (no entry in seeds.toml) but are among the items: a storyline starts
+    the day before its earliest seed."""
+    if spec.match.since is not None or not seed_texts:
+        return spec
+    keys = {text_key(t) for t in seed_texts}
+    days = [d.published_at.date() for d in drafts if text_key(d.text) in keys]
+    if not days:
+        return spec
+    since = min(days) - timedelta(days=1)
+    return spec.model_copy(update={"match": spec.match.model_copy(update={"since": since})})
 
 
 def seed_published(day: date) -> datetime:
