@@ -21,7 +21,7 @@ from monitor.errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Outline:
-    """One feed of a feed list: its URL, title and folder ("Korea/Wires" when nested)."""
+    """One feed of a feed list: its URL, title and folder ("Asia/Wires" when nested)."""
 
     url: str
     title: str | None = None

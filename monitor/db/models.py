@@ -52,7 +52,7 @@ class Feed(Base):
     title: Mapped[str | None] = mapped_column(String(512))
     outlet: Mapped[str | None] = mapped_column(String(256))
     category: Mapped[str | None] = mapped_column(String(512))
-    """The folder a feed list files it under (OPML import/export), e.g. "Korea/Wires"."""
+    """The folder a feed list files it under (OPML import/export), e.g. "Asia/Wires"."""
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     interval_seconds: Mapped[int] = mapped_column(Integer)
     min_interval_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -89,6 +89,9 @@ class StatusSpec(Spec):
         None, description="A reading dated the day of publication, in present tense without "
         "future wording, signals this status instead (\"Trump meets Kim, Wednesday, Feb. 27\" "
         "on Wednesday: the meeting is under way)")
+    unless_in_clause: tuple[str, ...] = Field(
+        (), description="Like `unless`, but only in the cue's own clause, up to the cue: "
+        "\"is expected to arrive\" is no arrival, \"arrived, where he will meet\" is")
     within_weeks: bool = Field(
         False, description="With `also`: a month named that is this one or the next counts "
         "as a timeframe too (\"in September\" on 4 September)")
@@ -110,7 +113,7 @@ class StatusSpec(Spec):
         None, description="Ignore this status in articles published over a day before the "
         "storyline's fact of this name (an arrival reported before the visit date)")
 
-    @field_validator("cues", "also", "unless")
+    @field_validator("cues", "also", "unless", "unless_in_clause")
     @classmethod
     def _check_cues(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(patterns)

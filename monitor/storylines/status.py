@@ -55,6 +55,7 @@ _ANAPHORA_PLACE = re.compile(
 _ANAPHORA_EVENT = re.compile(
     r"\b(?:the|this|that|his|\w+'s|\w+’s)\s+(?:[\w-]+\s+){0,2}?(?:visit|trip)\b", _FLAGS)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CLAUSE_START = re.compile(r"[,;:—–(]|\b(?:where|which|while|but)\b", _FLAGS)
 _CLAUSE_END = re.compile(r"[,;:—–]|\s-\s|\bbut\b")
 _WINDOW = 80
 _FUTURE = re.compile(r"\b(?:will|shall|expected|set to|due to|scheduled|slated|plans? to|"
@@ -119,6 +120,7 @@ class _Status:
     cues: tuple[re.Pattern[str], ...]
     also: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
+    unless_in_clause: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +386,7 @@ def _cue(rules: _Rules, status: _Status, sentence: str, published_at: datetime) 
     """The cue pattern of `status` the sentence matches (None when none, or vetoed)."""
     cue = next((c for c in status.cues if any(
         not _elsewhere(rules, sentence, m) and not _someone_else(rules, sentence, m)
+        and not _vetoed_in_clause(status, sentence, m)
         for m in c.finditer(sentence))), None)
     if cue is None:
         return None
@@ -395,6 +398,17 @@ def _cue(rules: _Rules, status: _Status, sentence: str, published_at: datetime) 
     if any(p.search(sentence) for p in status.unless):
         return None
     return cue.pattern
+
+
+def _vetoed_in_clause(status: _Status, sentence: str, match: re.Match[str]) -> bool:
+    """Does the cue's own clause, up to the cue's end, hold a veto of `unless_in_clause`
+    ("is expected to arrive")? What follows the cue ("arrived, where he will meet") does not
+    count."""
+    if not status.unless_in_clause:
+        return False
+    starts = [b.end() for b in _CLAUSE_START.finditer(sentence, 0, match.start())]
+    clause = sentence[starts[-1] if starts else 0:match.end()]
+    return any(p.search(clause) for p in status.unless_in_clause)
 
 
 def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
@@ -544,7 +558,7 @@ def compile_rules(spec: StorylineSpec) -> _Rules:
 
     statuses = tuple(
         _Status(s, _SETBACK_RANK + i if s.setback else i, compile_all(s.cues),
-                compile_all(s.also), compile_all(s.unless))
+                compile_all(s.also), compile_all(s.unless), compile_all(s.unless_in_clause))
         for i, s in enumerate(spec.statuses))
     return _Rules(
         statuses=statuses, actor=re.compile(actor, _FLAGS), place=re.compile(place, _FLAGS),

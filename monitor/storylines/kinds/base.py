@@ -49,6 +49,7 @@ class StatusRule:
     cues: tuple[Cue, ...]
     also: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    unless_in_clause: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     hedged_as: str | None = None
     doubted_as: str | None = None
@@ -128,7 +129,8 @@ class Kind:
                 cues=fill([c.pattern for c in s.cues] + list(extra.get(s.id, ()))),
                 cue_names=tuple(c.name for c in s.cues) + tuple(
                     f"storyline cue {i + 1}" for i in range(len(extra.get(s.id, ())))),
-                also=fill(s.also), unless=fill(s.unless), facts=s.facts, hedged_as=s.hedged_as,
+                also=fill(s.also), unless=fill(s.unless),
+                unless_in_clause=fill(s.unless_in_clause), facts=s.facts, hedged_as=s.hedged_as,
                 doubted_as=s.doubted_as, within_weeks=s.within_weeks,
                 today_as=s.today_as,
                 setback=s.setback, not_before_fact=s.not_before_fact)

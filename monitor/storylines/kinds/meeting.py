@@ -73,7 +73,8 @@ UNDERWAY = StatusRule(
             rf"\b{_MEET}\b"),
         Cue("shook hands", r"\b(?:shook|shake|shakes) hands\b|\bgreeted each other\b"),
     ),
-    unless=(_FUTURE, r"\b(?:last|previous) (?:time|meeting|summit)\b",
+    unless_in_clause=(_FUTURE,),
+    unless=(r"\b(?:last|previous) (?:time|meeting|summit)\b",
             r"\bafter (?:their|the) (?:\w+ )?(?:meeting|summit|talks)\b"))
 
 CONCLUDED = StatusRule(

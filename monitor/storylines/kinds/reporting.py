@@ -130,7 +130,8 @@ POSSIBILITY: tuple[Cue, ...] = (
 
 IGNORE: tuple[Cue, ...] = (
     Cue("first since a year", r"\b(?:first|1st)\b[^.]{0,60}\bsince (?:\w+ )?(?:19|20)\d\d\b"
-        r"|\bsince\b[^.;]{0,60}?\b(?:19|20)\d\d\b",
+        r"(?!,?\s+when\b)"
+        r"|\bsince\b[^.;]{0,60}?\b(?:19|20)\d\d\b(?!,?\s+when\b)",
         "the highest-level visit since his predecessor came in 2018"),
     Cue("span of years", r"\b(?:19|20)\d\d[- –](?:19|20)\d\d\b"),
     Cue("in so many years", r"\bin (?:\d+|two|three|four|five|over two|more than two) "

@@ -125,8 +125,10 @@ UNDERWAY = StatusRule(
         Cue("the visiting leader", r"\bvisiting (?:\w+ )?(?:president|leader|prime minister|"
             r"premier|secretary|chancellor)\b"),
     ),
+    # A future, or a clause of time or condition: "when Lula arrives, Xi will greet him".
+    unless_in_clause=(_FUTURE, r"\b(?:ahead of|prepar\w+ (?:for|to))\b",
+                      r"\b(?:when|once|until|as soon as|if)\b"),
     unless=(
-        _FUTURE, r"\b(?:ahead of|prepar\w+ (?:for|to))\b",
         r"\bwhen (?:he|she) (?:arrives|lands)\b", r"\bupon (?:his |her )?arrival\b[^.]{0,40}"
         r"\bwill\b", r"\bready to\b", r"\bto (?:welcome|greet|receive|host|meet|hug|embrace|"
         r"hold|sign)\b", r"\btonight\b", r"\blater (?:today|tonight|on|this)\b",
@@ -163,6 +165,7 @@ CONCLUDED = StatusRule(
             r"ceremony\b"),
     ),
     unless=(
+        # Any future in the sentence: "After leaving Beijing, he will fly to Hanoi".
         _FUTURE, r"\bbefore (?:leaving|departing)\b",
         r"\b(?:leaves|departs|ends|concludes|wraps up) (?:on |for )?(?:tomorrow|later|next)\b",
         r"\b(?:left|leaves|leaving|departed|departs|departing|took off|takes off)\b[^.]{0,40}"
