@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -46,8 +46,9 @@ _ABBREVIATIONS = frozenset({
 })
 _BOUNDARY = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
 # "he", "she", or a title standing for the visitor ("the visiting president").
-_ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him|she|her)\b|\bthe (?:visiting )?(?:\w+ )?"
-                             r"(?:leader|president|premier|prime minister|secretary|chancellor)\b",
+_ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him|she|her)\b|\b(?:the|\w+'s|\w+’s) (?:visiting )?"
+                             r"(?:\w+ )?(?:leader|president|premier|prime minister|secretary|"
+                             r"chancellor)\b",
                              _FLAGS)
 _ANAPHORA_PLACE = re.compile(
     r"\b(the|this|his|that)\s+(\w+[- ])?(visit|trip|summit|tour|talks|stay)\b|\bthere\b"
@@ -107,6 +108,10 @@ _INTENT = re.compile(r"\b(?:plans?|planning|planned|hopes?|hoping|wants?|wanted|
                      r"probably)\s+to\b", _FLAGS)
 _PRESENT = re.compile(r"\b(?:meets|arrives|visits|holds|lands|begins|starts|opens|tours|"
                       r"is (?:in|visiting|meeting|holding)|are (?:meeting|holding|in))\b", _FLAGS)
+_IN_MONTH = re.compile(rf"\b(?:in|since|last|early|late) (?P<month>{MONTH_NAME})(?!\s+\d)\b",
+                       _FLAGS)
+_EXPECTED = re.compile(r"\b(?:is|are|was|were) (?:widely |now )?(?:expected|due) to\b", _FLAGS)
+FAR_DAYS = 7
 LEAD_SENTENCES = 3
 """Sentences after the title that make up the lead."""
 _SETBACK_RANK = 100
@@ -186,7 +191,9 @@ def observe(spec: StorylineSpec, title: str, text: str,
     if conflict is not None:  # another year's text: its weekdays are not this week's
         readings = [r for r in readings if r.date_kind not in ("weekday", "relative")]
         skipped.append({"reason": "calendar", "pattern": conflict})
-    if any(_NOT_ANNOUNCED.search(sentence) for sentence in sentences):
+    readings = _still_to_come(rules, readings, local, skipped)
+    if any(_NOT_ANNOUNCED.search(sentence) and not _names_another_month(sentence, local)
+           for sentence in sentences):
         readings = [_hedged(rules, r) for r in readings]
     if not readings:
         return None
@@ -248,6 +255,47 @@ def split_sentences(title: str, text: str) -> list[str]:
         if paragraph[start:].strip():
             sentences.append(paragraph[start:].strip())
     return sentences
+
+
+def _still_to_come(rules: _Rules, readings: list[_Reading], local: datetime,
+                   skipped: list[dict[str, Any]]) -> list[_Reading]:
+    """An article that dates the event two days ahead or more ("will visit China on Nov. 4")
+    does not report it under way or over (the talks of tomorrow do not count): "Scholz is
+    visiting China at the invitation of..." in the same article is the announcement's
+    present tense."""
+    ahead = [r for r in readings if r.facts and not r.hedged and any(
+        _after(value, local + timedelta(days=1)) for value in r.facts.values())]
+    if not ahead:
+        return readings
+    kept = []
+    for reading in readings:
+        if _status(rules, reading.status).spec.not_before_fact:
+            skipped.append({"sentence_index": reading.index, "reason": "still_to_come",
+                            "statuses": [reading.status]})
+        else:
+            kept.append(reading)
+    return kept
+
+
+def _far(facts: dict[str, str], published_at: datetime) -> bool:
+    """Is the event's date more than FAR_DAYS ahead? "Is expected to meet Xi on March 28",
+    six weeks ahead, is a forecast; "expected to arrive on Tuesday" is the schedule."""
+    return any(_after(value, published_at + timedelta(days=FAR_DAYS))
+               for value in facts.values())
+
+
+def _after(value: str, local: datetime) -> bool:
+    try:
+        return date.fromisoformat(value) > local.date()
+    except ValueError:
+        return False
+
+
+def _names_another_month(sentence: str, local: datetime) -> bool:
+    """Does the sentence look back to another month ("China announced in January an
+    invitation, but had not disclosed a date")? Then what it says was not announced is old."""
+    return any(month_number(m.group("month")) != local.month
+               for m in _IN_MONTH.finditer(sentence))
 
 
 def _setbacks_in_lead(readings: list[_Reading],
@@ -355,6 +403,8 @@ def _read(rules: _Rules, sentence: str, index: int, published_at: datetime,
                                 "statuses": [status.spec.id]})
                 continue
             facts, date_kind = found
+            if hedge is None and _EXPECTED.search(sentence) and _far(facts, published_at):
+                hedge = "expected weeks ahead"
         reading = _Reading(status.spec.id, status.rank, index, evidence, cue, facts,
                            date_kind=date_kind)
         if status.spec.today_as and _happening_today(sentence, facts, published_at):
@@ -414,8 +464,8 @@ def _vetoed_in_clause(status: _Status, sentence: str, match: re.Match[str]) -> b
 def _elsewhere(rules: _Rules, sentence: str, match: re.Match[str]) -> bool:
     """Does the cue's clause name another place and not the event's ("ends China visit in
     Harbin", "his first trip abroad was to China")?"""
-    if rules.other_places is None:
-        return False
+    if rules.other_places is None or rules.where.search(match.group(0)):
+        return False  # the cue itself names the event's place ("arrived in Abu Dhabi from China")
     clause = _CLAUSE_END.search(sentence, match.start() + 1)
     window = sentence[match.start():min(clause.start() if clause else len(sentence),
                                         match.end() + _WINDOW)]

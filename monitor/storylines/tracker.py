@@ -181,7 +181,9 @@ def _skips_a_stage(spec: StorylineSpec, state: StorylineState, observation: Obse
     ids = [s for s in spec.status_ids() if not spec.status(s).setback]
     if observation.status not in ids:
         return False
-    current = ids.index(state.status) if state.status in ids else -1
+    # A story may first be heard of when it is already coming (no invitation was reported):
+    # from nothing, the second stage is no jump; the third is.
+    current = ids.index(state.status) if state.status in ids else 0
     if state.status is not None and state.status not in ids:
         return False  # out of a setback: the move back is its own kind of change
     if ids.index(observation.status) - current <= 1:

@@ -180,3 +180,10 @@ def test_reports_days_apart_do_not_corroborate_each_other() -> None:
     change = decide(SPEC, state("proposed"), obs("underway"), report(2, "AP"), [hours_before],
                     T0)
     assert change is not None and change.report.outlet == "TASS"
+
+
+def test_a_story_first_heard_of_as_imminent_needs_no_second_outlet() -> None:
+    change = decide(SPEC, state(None), obs("imminent"), report(1, "AP"), [], T0)
+    assert change is not None and change.to_status == "imminent"
+    far = {"visit_date": "2024-09-13"}
+    assert decide(SPEC, state(None), obs("scheduled", far), report(1, "AP"), [], T0) is None

@@ -32,6 +32,14 @@ PROPOSED = StatusRule(
             r"in-person|face-to-face|long-awaited|anticipated)\s+(?:\w+\s+)?(?:meeting|summit|"
             r"talks|sit-down)\b"),
         Cue("invitation", r"\binvit\w*\b[^.]{0,80}\b(?:visit|come|meet|summit|talks)\b"),
+        Cue("being sought", rf"\b{_MEET}\b[^.]{{0,80}}\b(?:if one can be arranged|(?:is|was|are) "
+            r"being (?:sought|arranged|discussed|organi[sz]ed|worked out)|(?:is|are) yet to be "
+            r"(?:decided|finali[sz]ed|confirmed|arranged)|(?:has|have) (?:not )?yet (?:to )?"
+            r"(?:been )?(?:finali[sz]ed|confirmed|decided|locked in))"
+            r"|\b(?:the prospect of|secure|grant \w+) "
+            r"(?:a |an )?(?:\w+ ){0,2}" + rf"{_MEET}\b"
+            r"|\bnothing has been (?:locked in|finali[sz]ed|confirmed)\b",
+            "a bilateral meeting would be positive if one can be arranged"),
         Cue("being arranged", r"\b(?:discuss\w*|preparations?|preparing|coordinat\w*|arrang\w*|"
             r"lay(?:ing)? the groundwork|pav\w+ the way|set(?:ting)? the stage)\b[^.]{0,60}"
             rf"\b{_MEET}\b"),
@@ -84,6 +92,10 @@ CONCLUDED = StatusRule(
             "Biden and Xi met for four hours on Wednesday"),
         Cue("after the meeting", r"\b(?:after|following|since) (?:their|the|a|wednesday's|"
             r"this week's) (?:\w+ ){0,2}(?:meeting|summit|talks)\b"),
+        Cue("met for a while", rf"\b{_MEET}\b[^.]{{0,60}}\blasted\b|\bhad (?:a|an|their) "
+            r"(?:[\w“”\"'-]+,? (?:and )?){0,5}(?:meeting|talks|summit) with\b"
+            r"|\b(?:spoke|talked) with\b[^.]{0,60}\bon the sidelines\b",
+            "The meeting, which lasted 32 minutes, covered trade"),
         Cue("meeting ended", rf"\b{_MEET}\b[^.]{{0,80}}\b(?:ended|concluded|wrapped up|was over|"
             r"broke up|fell apart|collapsed|was cut short)\b|\b(?:ended|concluded|wrapped up|cut "
             r"short|broke off|walked out of|left)\s+(?:their|the|a)\s+(?:\w+\s+){0,2}(?:summit|"

@@ -34,8 +34,8 @@ NEGATIONS: tuple[Cue, ...] = (
         "would be his first trip if it takes place"),
     Cue("false report", r"\bfalse\b|\bfake\b|\brumou?rs?\b"),
     Cue("speculation", r"\bspeculat\w*"),
-    Cue("no such event", r"\bno (?:such )?(?:meeting|visit|trip|summit|talks)\b"
-        r"(?: (?:has been|was|is|had been) (?:set|planned|scheduled|arranged|agreed))?",
+    Cue("no such event", r"\bno (?:such )?(?:meeting|visit|trip|summit|talks)\b(?![^.]{0,60}\b"
+        r"(?:yet|finali[sz]ed|decided)\b)",
         "There has been no such meeting set up"),
     Cue("will not happen", rf"\b(?:did|does|do|will|would|could|can)(?: not|n't|n’t|nt)\b"
         rf"[^.]{{0,20}}\b{MOVE}\b|\bwo(?:n't|n’t)\b[^.]{{0,20}}\b{MOVE}\b"
@@ -72,6 +72,12 @@ HEDGES: tuple[Cue, ...] = (
         "Lula to visit Tokyo on July 8 — newspaper"),
     Cue("someone's forecast", r"\b(?:expects?|predicts?|predicted|anticipates?)\b (?:that )?"
         r"(?:{actor}|him|her)\b|\bas early as\b", "officials expect him to arrive"),
+    Cue("another outlet says", r"\baccording to (?-i:[A-Z][\w.]+)(?: (?-i:[A-Z][\w.]+))?"
+        r"(?!\w| (?:\w+ )?(?:ministry|office|presidency|palace|house|department|government|"
+        r"embassy|aide|spokes\w+|officials?|minister|advis[eo]r|secretary|press|statement)\b)"
+        r"|\baround (?:the )?(?:mid-)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+        r"|\b(?:expected|likely|hopes?|plans?|aims?) to re-?schedul",
+        "around November 3-4, according to Bloomberg and Politico"),
     Cue("not confirmed yet", r"\byet to (?:confirm|announce|finali[sz]e|be confirmed|be announced)"
         r"\b|\b(?:not|never) (?:yet )?(?:been )?(?:officially )?(?:confirmed|announced|"
         r"finali[sz]ed)\b", "Beijing has yet to confirm Xi will attend"),

@@ -25,7 +25,8 @@ _FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|
 PROPOSED = StatusRule(
     "proposed", "Proposed", "Invited or willing to visit; no date set; being coordinated.",
     cues=(
-        Cue("invitation to come", r"\binvit\w*\b[^.]{0,120}\b(?:visit|come|trip)\b",
+        Cue("invitation to come", r"\binvit\w*\b[^.]{0,120}\b(?:visit|come|trip)\b"
+            r"|\binvit\w*\b[^.]{0,120}\bto meet\b[^.]{0,60}\bin {destination}",
             "Kim invited him to visit at a convenient time"),
         Cue("willing to come", r"\b(?:willing|willingness|ready|readiness|eager|eagerness|keen|"
             r"intention|intends?)\b[^.]{0,40}\b(?:to )?(?:visit|come|travel|trip)\b",
@@ -75,7 +76,7 @@ SCHEDULED = StatusRule(
     "range).",
     cues=(
         Cue("the trip on a date", r"\b(?:visit\w*|trip|travel\w*|tour|arriv\w*|summit|talks|fly|"
-            r"flies|land|lands|come|comes|head|heads|be in|stay)\b",
+            r"flies|land|lands|come|comes|head|heads|be in|stay|meet|meets)\b",
             "is expected to arrive in the capital on Tuesday"),
     ),
     facts=("visit_date", "visit_end"), hedged_as="imminent", today_as="underway",
@@ -111,6 +112,9 @@ UNDERWAY = StatusRule(
         Cue("signed during the visit", r"\b(?:have|has) (?:just )?signed\b|\b(?:signed|sign|signs|"
             r"inked)\b[^.]{0,80}\b(?:in {destination}|during (?:his|her|the|{actor}'s) (?:\w+ )?"
             r"visit)\b"),
+        Cue("the host meets the visitor", r"\b(?:{host_short})\b[^.]{0,20}\b(?:met|meets|held "
+            r"talks|holds talks) with\b[^.]{0,40}{visitor}",
+            "Xi met with Scholz earlier on Friday in the Great Hall of the People"),
         Cue("the leaders meet", r"\b(?:{visitor})\b[^.]{0,40}\b(?:and|,)\s[^.]{0,40}\b"
             r"(?:{host_short})(?:'s)?\b,? (?:have |are |were )?(?:held|hold|holding|signed|"
             r"sign|signing|inked|began|begin|opened|open|met)\b|\bthe two leaders "
@@ -140,7 +144,8 @@ CONCLUDED = StatusRule(
     "concluded", "Concluded", "The visit is over.", not_before_fact="visit_date",
     cues=(
         Cue("left the destination", r"\b(?:left|leaves|departed|departs|leaving|flew out of|"
-            r"wrapped up|wraps up|wrapping up|concluded|concludes|concluding|ended|ends|ending|"
+            r"wrapped(?: up)?|wraps(?: up)?|wrapping up|concluded|concludes|concluding|ended|ends|"
+            r"ending|"
             r"completed|completes|completing|wound up|winds up)\b[^.]{0,40}\b(?:{destination}|"
             r"visit|trip|tour)\b", "wrapped up his two-day visit"),
         Cue("on the way home", r"\b(?:on (?:his|her|the) way (?:back )?home|(?:returned|"
@@ -149,12 +154,19 @@ CONCLUDED = StatusRule(
         Cue("on to the next stop", r"\bafter (?:his|her|a|the|{actor}'s) (?:\w+ )?(?:state )?"
             r"(?:visit|trip|summit|stop) (?:to|in) {destination}\b[^.]{0,80}\b(?:arrived|"
             r"landed|flew|headed|went|travell?ed|is|was)\b"
-            r"|\b(?:arrived|landed)\b[^.]{0,10}{elsewhere}[^.]{0,80}\b(?:after|from|following)"
+            r"|\b(?:arrived|landed)\b[^.]{0,30}{elsewhere}[^.]{0,80}\b(?:after|from|following)"
             r"\b[^.]{0,40}{destination}"
+            r"|\b(?:arriv\w+|landed|headed|flew)\b[^.]{0,60}\b(?:after|following) (?:his |her |a "
+            r"|the )?(?:[\w-]+ )?(?:visit|trip|stay|tour) (?:to|in) {destination}"
             r"|\b(?:heads?|headed|heading|arriv\w+|lands?|landed|flew|flies|travel\w*|goes|went|"
             r"moves? on|moved on)\b[^.]{0,40}\b(?:after|following) (?:his |her |a |the |"
             r"{actor}'s )?(?:\w+[- ]day )?(?:{destination}) (?:visit|trip|summit|stop)"),
-        Cue("visited recently", r"\b(?:visited|toured)\b[^.]{0,10}\b{destination}\b[^.]{0,40}"
+        Cue("visited recently", r"\b(?:a day|days|two days|hours|shortly) after (?:his|her|the) "
+            r"(?:[\w-]+ ){0,2}(?:visit|trip)\b"
+            r"|{visitor}\b[^.]{0,20}\b(?:visited|went to) {destination}\b[^.]{0,30}\b(?:for "
+            r"(?:one|a|two|three) days?|on (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"sunday))\b"
+            r"|\b(?:visited|toured)\b[^.]{0,10}\b{destination}\b[^.]{0,40}"
             r"\b(?:last week|this week|earlier this (?:week|month)|on (?:monday|tuesday|wednesday|"
             r"thursday|friday|saturday|sunday))\b"
             r"|\b(?:since|following) (?:his|her|{actor}'s|the) (?:\w+ )?(?:visit|trip|summit) "

@@ -35,6 +35,14 @@ CASES = [
      "concluded", {}, "meeting ended, a long subject"),
     ("The meeting between Lula and Xi has been postponed, the presidency said.", NOV,
      "cancelled_or_postponed", {}, "called off"),
+    ("Lula said a meeting with Xi would be useful if one can be arranged in Beijing.", OCT,
+     "proposed", {}, "being sought"),
+    ("No meeting between Lula and Xi has yet been finalised, aides said.", OCT, "proposed", {},
+     "not yet finalised is being arranged, not denied"),
+    ("The meeting between Lula and Xi, which lasted 40 minutes, covered trade.", WED,
+     "concluded", {}, "met for a while"),
+    ("Lula had a warm and positive first meeting with Xi in Beijing.", WED, "concluded", {},
+     "met for a while"),
 ]
 
 NOT_THE_MEETING = [

@@ -54,6 +54,18 @@ CASES = [
      "left the destination"),
     ("Modi's visit to Russia has been postponed, officials in New Delhi said.", THU,
      "cancelled_or_postponed", {}, "called off"),
+    ("Russia has sent invitations to several Asian leaders including Modi to meet Putin in "
+     "Moscow in the autumn.", SUN, "proposed", {}, "invitation to come (to meet there)"),
+    ("Modi plans to travel to Moscow around July 8-9, according to Bloomberg.", SUN,
+     "imminent", {}, "another outlet's approximate dates"),
+    ("Modi is due to meet Putin in Moscow on August 20.", THU, "imminent", {},
+     "an expectation six weeks ahead is a forecast"),
+    ("Modi is expected to arrive in Moscow on Monday, the ministry said.", THU, "scheduled",
+     {"visit_date": "2024-07-08"}, "an expectation days ahead is the schedule"),
+    ("Putin met with Modi earlier on Monday in the Kremlin in Moscow.", MON, "underway", {},
+     "the host meets the visitor"),
+    ("Modi arrived in Vienna on Tuesday evening, the capital of Austria, from Moscow.", TUE,
+     "concluded", {}, "on to the next stop"),
 ]
 
 NOT_THE_VISIT = [
@@ -111,3 +123,17 @@ def test_a_setback_below_the_lead_is_a_recap() -> None:
             "scheduling.")
     observation = observe(SPEC, "", text, THU)
     assert observation is not None and observation.status == "scheduled"
+
+
+def test_an_article_that_dates_the_visit_days_ahead_does_not_report_it_under_way() -> None:
+    text = ("Modi will visit Moscow on July 12, the foreign ministry said on Thursday. "
+            "Modi is visiting Russia at the invitation of Putin, the ministry said.")
+    observation = observe(SPEC, "", text, THU)
+    assert observation is not None and observation.status == "scheduled"
+
+
+def test_a_title_about_the_visitor_lets_a_possessive_title_stand_for_him() -> None:
+    observation = observe(SPEC, "Modi wraps up Russia visit", "India's prime minister said "
+                          "Tuesday that ties were strong, as he wrapped a state visit to Russia.",
+                          TUE)
+    assert observation is not None and observation.status == "concluded"
