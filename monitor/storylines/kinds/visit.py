@@ -242,7 +242,9 @@ FOCUS = (
 
 ELSEWHERE = (
     Cue("the host goes the other way", r"{host}[^.;]{0,60}\b(?:arriv\w*|visit\w*|trip|"
-        r"travel\w*|journey|tour\w*|came|went|head\w*|train)\b[^.;]{0,40}{home}"),
+        r"travel\w*|journey|tour\w*|came|went|head\w*|train)\b[^.;]{0,40}{home}"
+        r"|{visitor}[^.;]{0,40}\binvit\w*\s+(?:\w+\s+){0,3}(?:{host})[^.;]{0,40}\b(?:to|in) "
+        r"{home}", "Lula to invite Xi Jinping to Brazil for talks"),
 )
 
 KIND = Kind(
