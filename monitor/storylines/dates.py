@@ -25,7 +25,8 @@ MONTH_NAME = (r"(?:january|february|march|april|may|june|july|august|september|o
               r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-_TO = r"\s*(?:-|–|—|to|through|till|until|and)\s*"
+_TO = (r"\s*(?:-|–|—|to|through|till|until|and)\s*"
+       r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -146,7 +147,7 @@ def near_month(sentence: str, published: date) -> bool:
     one that opens the sentence ("In January, he said ...": when it was said)."""
     for match in _MONTH_TIMEFRAME.finditer(sentence):
         if clause_tense(sentence, match.start()) == "past" or not sentence[:match.start()].strip(
-                " \"'“‘(") or sentence[match.end():].lstrip().startswith(","):
+                " \"'“‘("):
             continue
         month = match.group("month")
         # "next month", or the month named

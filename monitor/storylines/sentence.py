@@ -45,10 +45,13 @@ ANAPHORA_ACTOR = re.compile(r"^\W*(he|his|him|she|her)\b|\b(?:the|\w+'s|\w+’s)
                             r"chancellor)\b",
                             FLAGS)
 _ANAPHORA_PLACE = re.compile(
-    r"\b(the|this|his|that)\s+(\w+[- ])?(visit|trip|summit|tour|talks|stay)\b|\bthere\b"
+    r"\b(the|this|his|her|their|that)\s+(\w+[- ])?(visit|trip|summit|tour|talks|stay|meeting)"
+    r"\b|\bthere\b"
     r"|\bthe (capital|north|country)\b", FLAGS)
 _ANAPHORA_EVENT = re.compile(
-    r"\b(?:the|this|that|his|\w+'s|\w+’s)\s+(?:[\w-]+\s+){0,2}?(?:visit|trip)\b", FLAGS)
+    r"\b(?:the|this|that|his|her|their|\w+'s|\w+’s)\s+(?:[\w-]+\s+){0,2}?(?:visit|trip|"
+    r"meeting|summit)\b|\b(?:the two|both) (?:leaders|presidents|sides|heads of state)\b",
+    FLAGS)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CLAUSE_START = re.compile(r"[,;:—–(]|\b(?:where|which|while|but)\b", FLAGS)
 _CLAUSE_END = re.compile(r"[,;:—–]|\s-\s|\bbut\b")
@@ -113,6 +116,8 @@ class Rules:
     other_actors: re.Pattern[str] | None
     negations: tuple[re.Pattern[str], ...]
     history: tuple[re.Pattern[str], ...]
+    recalls: tuple[re.Pattern[str], ...]
+    official: tuple[re.Pattern[str], ...]
     hedges: tuple[re.Pattern[str], ...]
     possibility: tuple[re.Pattern[str], ...]
     ignore: tuple[re.Pattern[str], ...]
@@ -130,6 +135,8 @@ class Reading:
     date_kind: str | None = None
     cue_status: str | None = None
     """The status whose cue fired, when the reading became another (hedged, doubted)."""
+    official: bool = False
+    """The sentence attributes it to a government body's announcement."""
 
 _CACHE: dict[int, tuple[StorylineSpec, Rules]] = {}
 
@@ -186,7 +193,7 @@ def weaker(rules: Rules, reading: Reading, status_id: str) -> Reading:
     return Reading(target.spec.id, target.rank, reading.index, reading.sentence, reading.cue,
                     {k: v for k, v in reading.facts.items() if k in target.spec.facts},
                     hedged=True, date_kind=reading.date_kind,
-                    cue_status=reading.cue_status or reading.status)
+                    cue_status=reading.cue_status or reading.status, official=reading.official)
 
 
 def status_rule(rules: Rules, status_id: str) -> CompiledStatus:
@@ -224,6 +231,11 @@ def read_sentence(rules: Rules, sentence: str, index: int, published_at: datetim
         skipped.append({"sentence_index": index, "reason": veto[0], "pattern": veto[1],
                         "statuses": [s.spec.id for s, _ in candidates]})
         return []
+    recall = next((p.pattern for p in rules.recalls if p.search(sentence)), None)
+    if recall is not None:
+        skipped.append({"sentence_index": index, "reason": "recalled plan", "pattern": recall,
+                        "statuses": [s.spec.id for s, _ in candidates if not s.spec.setback]})
+        candidates = [(s, cue) for s, cue in candidates if s.spec.setback]
     hedge = next((h.pattern for h in rules.hedges if h.search(sentence)), None)
     readings = []
     for status, cue in candidates:
@@ -244,6 +256,7 @@ def read_sentence(rules: Rules, sentence: str, index: int, published_at: datetim
                 hedge = "expected weeks ahead"
         reading = Reading(status.spec.id, status.rank, index, evidence, cue, facts,
                            date_kind=date_kind)
+        reading.official = any(p.search(sentence) for p in rules.official)
         if status.spec.today_as and _happening_today(sentence, facts, published_at):
             reading = weaker(rules, reading, status.spec.today_as)  # stronger, in fact
         elif hedge is not None and status.spec.hedged_as:
@@ -315,11 +328,12 @@ def _someone_else(rules: Rules, sentence: str, match: re.Match[str]) -> bool:
     the cue's end is one of `other_actors`, not the storyline's actor."""
     if rules.other_actors is None:
         return False
-    other = [m.start() for m in rules.other_actors.finditer(sentence, 0, match.start())
-             if not _SPEAKS.match(sentence, m.end())]
+    # Whole-sentence matches (a cut-off string would hide what follows: "official state visit").
+    other = [m.start() for m in rules.other_actors.finditer(sentence)
+             if m.start() < match.start() and not _SPEAKS.match(sentence, m.end())]
     if not other:
         return False
-    actor = [m.end() for m in rules.actor.finditer(sentence, 0, match.end())]
+    actor = [m.end() for m in rules.actor.finditer(sentence) if m.end() <= match.end()]
     if not actor:
         return True
     if actor[-1] > other[-1]:
@@ -455,6 +469,7 @@ def compile_rules(spec: StorylineSpec) -> Rules:
         other_actors=re.compile(_alternation(r.other_actors), FLAGS) if r.other_actors
         else None,
         negations=compile_all(r.negations), history=compile_all(r.history),
+        recalls=compile_all(r.recalls), official=compile_all(r.official),
         hedges=compile_all(r.hedges), possibility=compile_all(r.possibility),
         ignore=compile_all(r.ignore))
 

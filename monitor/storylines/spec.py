@@ -142,6 +142,12 @@ class StatusRulesSpec(Spec):
     history: tuple[str, ...] = Field(
         (), description="Recaps of other or past events: a sentence matching one signals "
         "nothing (years other than the article's are checked in code)")
+    official: tuple[str, ...] = Field(
+        (), description="An announcement by a government body: its date may pass over a stage "
+        "on one outlet's word")
+    recalls: tuple[str, ...] = Field(
+        (), description="A plan recalled as one that fell (\"was supposed to\"): no forward "
+        "status, though it may carry the news of a setback")
     hedges: tuple[str, ...] = Field(
         (), description="Unofficial wording (sources, may, could) for statuses with hedged_as")
     possibility: tuple[str, ...] = Field(
@@ -151,7 +157,7 @@ class StatusRulesSpec(Spec):
         (), description="Phrases removed before the history check (\"first visit since 2000\")")
 
     @field_validator("actor", "place", "where", "other_places", "other_actors", "negations",
-                     "history", "hedges", "possibility", "ignore")
+                     "history", "recalls", "official", "hedges", "possibility", "ignore")
     @classmethod
     def _check_rules(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(patterns)

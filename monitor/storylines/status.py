@@ -61,6 +61,7 @@ _NOT_ANNOUNCED = re.compile(
 _IN_MONTH = re.compile(rf"\b(?:in|since|last|early|late) (?P<month>{MONTH_NAME})(?!\s+\d)\b",
                        FLAGS)
 LEAD_SENTENCES = 3
+_PROSE_WORDS = 12
 """Sentences after the title that make up the lead."""
 
 
@@ -90,7 +91,7 @@ def observe(spec: StorylineSpec, title: str, text: str,
         veto = why_vetoed(rules, sentence, local)
         recap = veto is not None and veto[0] == "history"
     readings = _verified(sentences, readings, skipped)
-    readings = _setbacks_in_lead(readings, skipped)
+    readings = _setbacks_in_lead(readings, _lead_end(sentences), local, skipped)
     conflict = calendar_conflict(text, local.date())
     if conflict is not None:  # another year's text: its weekdays are not this week's
         readings = [r for r in readings if r.date_kind not in ("weekday", "relative")]
@@ -101,12 +102,13 @@ def observe(spec: StorylineSpec, title: str, text: str,
         readings = [hedged(rules, r) for r in readings]
     if not readings:
         return None
-    best = max(readings, key=lambda r: (r.rank, -r.index))
+    best = max(readings, key=lambda r: (r.rank, r.official, -r.index))
     cue_status = best.cue_status or best.status
     explanation: dict[str, Any] = {
         "cue_family": spec.cue_name(cue_status, best.cue), "cue_status": cue_status,
         "roles": role_mentions(spec, best.sentence),
         "cue": best.cue, "sentence_index": best.index, "hedged": best.hedged,
+        "official": best.official,
         "date_kind": best.date_kind, "local_day": local.date().isoformat(),
         "statuses_seen": sorted({r.status for r in readings}), "skipped": skipped[:10],
     }
@@ -171,14 +173,23 @@ def _names_another_month(sentence: str, local: datetime) -> bool:
                for m in _IN_MONTH.finditer(sentence))
 
 
-def _setbacks_in_lead(readings: list[Reading],
+def _lead_end(sentences: list[str]) -> int:
+    """The index of the lead's last sentence: the LEAD_SENTENCES first sentences of the text
+    that are prose (page furniture, a repeated headline or a datestamp line do not count)."""
+    prose = [i for i, s in enumerate(sentences[1:], 1) if len(s.split()) >= _PROSE_WORDS]
+    return prose[LEAD_SENTENCES - 1] if len(prose) >= LEAD_SENTENCES else len(sentences)
+
+
+def _setbacks_in_lead(readings: list[Reading], lead_end: int, local: datetime,
                       skipped: list[dict[str, Any]]) -> list[Reading]:
-    """A cancellation or postponement is news in the title or the lead; further down, the
-    sentence recalls an earlier one ("the trip, postponed in February over the balloon,
-    ...") in an article about what happens now."""
+    """A cancellation or postponement is news in the title or the lead, and of this month;
+    further down, or placed in another month ("were due to tour Paris in March but the trip
+    was shelved"), the sentence recalls an earlier one in an article about what happens
+    now."""
     kept = []
     for reading in readings:
-        if reading.rank >= SETBACK_RANK and reading.index > LEAD_SENTENCES:
+        if reading.rank >= SETBACK_RANK and (
+                reading.index > lead_end or _names_another_month(reading.sentence, local)):
             skipped.append({"sentence_index": reading.index, "reason": "setback_below_lead",
                             "statuses": [reading.status]})
         else:

@@ -89,21 +89,25 @@ def correcting(spec: StorylineSpec, state: StorylineState, observation: Observat
 
 
 def may_correct(spec: StorylineSpec, state: StorylineState, observation: Observation) -> bool:
-    """Could the observation be a correction (an earlier stage than the current one)? Only
-    then are the reports behind the current status worth loading."""
+    """Could the observation be a correction? Only of an arrival or an end (a status that
+    follows the event's date) by a dated stage before it: a false "under way" is the misreading
+    that costs an analyst most, and later reports still giving the date to come are the
+    plainest sign of it. Only then are the reports behind the current status worth loading."""
     ids = spec.status_ids()
     return (state.status in ids and observation.status in ids
             and ids.index(observation.status) < ids.index(state.status)
-            and not spec.status(state.status).setback
-            and not spec.status(observation.status).setback)
+            and spec.status(state.status).not_before_fact is not None
+            and bool(spec.status(observation.status).facts))
 
 
 def closed_since(spec: StorylineSpec, state: StorylineState,
                  published_at: datetime) -> datetime | None:
-    """When the storyline closed for a report published at `published_at`: its event
-    concluded (the last stage) over `match.days_after_end` days before. None while open."""
-    final = [s for s in spec.status_ids() if not spec.status(s).setback][-1]
-    if state.status != final or state.since is None:
+    """When the storyline closed for a report published at `published_at`: its event began
+    or ended (a status that follows the event's date: under way, concluded) over
+    `match.days_after_end` days before; a visit or a meeting is over by then, and later
+    reports are of the next one. None while open."""
+    if state.status is None or state.since is None or (
+            spec.status(state.status).not_before_fact is None):
         return None
     closes = state.since + timedelta(days=spec.match.days_after_end)
     return closes if published_at > closes else None
@@ -186,8 +190,8 @@ def _skips_a_stage(spec: StorylineSpec, state: StorylineState, observation: Obse
     current = ids.index(state.status) if state.status in ids else 0
     if state.status is not None and state.status not in ids:
         return False  # out of a setback: the move back is its own kind of change
-    if ids.index(observation.status) - current <= 1:
-        return False
+    if ids.index(observation.status) - current <= 1 or observation.explanation.get("official"):
+        return False  # one stage, or a government body's own announcement
     return not _near(spec, observation, report)
 
 

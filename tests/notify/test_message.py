@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -167,3 +168,13 @@ def test_the_button_fits_within_the_block_limit_of_a_message_with_many_stories()
     message = render(content(reports=reports), PUBLIC)
     assert len(message.blocks) <= MAX_BLOCKS
     assert sum(b["type"] == "actions" for b in message.blocks) == 1
+
+
+def test_a_correction_is_alerted_as_a_correction() -> None:
+    alert = content(from_status="underway")
+    corrected = dataclasses.replace(alert, change=dataclasses.replace(
+        alert.change, explanation={"kind": "correction"}))
+    message = render(corrected)
+    assert message.text.startswith("Putin Pyongyang visit date: correction: underway → "
+                                   "scheduled (the earlier change was a misreading)")
+    assert "correction: underway → scheduled" in all_text(message.blocks)

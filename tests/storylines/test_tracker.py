@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.records import Observation, Report, StorylineState
 from monitor.storylines.spec import CorroborationSpec
-from monitor.storylines.tracker import decide
+from monitor.storylines.tracker import closed_since, decide
 from tests.storylines.replay import load_spec
 
 SPEC = load_spec()
@@ -187,3 +187,37 @@ def test_a_story_first_heard_of_as_imminent_needs_no_second_outlet() -> None:
     assert change is not None and change.to_status == "imminent"
     far = {"visit_date": "2024-09-13"}
     assert decide(SPEC, state(None), obs("scheduled", far), report(1, "AP"), [], T0) is None
+
+
+def test_an_arrival_read_from_one_outlet_is_corrected_when_two_still_give_a_date_to_come(
+        ) -> None:
+    arrived = StorylineState(ID, "underway", DATE, T0)
+    later = T0 + timedelta(days=1, hours=2)
+    still_coming = obs("scheduled", {"visit_date": "2024-06-20"})
+    reports = [Report(n, n, f"https://example.org/{n}", outlet, "t", later)
+               for n, outlet in ((5, "AP"), (6, "Reuters"))]
+    change = decide(SPEC, arrived, still_coming, reports[1], [reports[0]], later,
+                    standing=[report(1, "TASS")])
+    assert change is not None and change.explanation["kind"] == "correction"
+    assert (change.from_status, change.to_status) == ("underway", "scheduled")
+    # Two outlets behind the arrival: it stands.
+    assert decide(SPEC, arrived, still_coming, reports[1], [reports[0]], later,
+                  standing=[report(1, "TASS"), report(2, "Yonhap")]) is None
+    # The same day as the arrival: not yet a correction.
+    same_day = Report(7, 7, "https://example.org/7", "AP", "t", T0 + timedelta(hours=3))
+    assert decide(SPEC, arrived, still_coming, same_day, [reports[0]], later,
+                  standing=[report(1, "TASS")]) is None
+
+
+def test_a_government_announcement_may_pass_over_a_stage_on_one_outlet() -> None:
+    far = {"visit_date": "2024-09-13"}
+    announced = Observation(ID, "scheduled", far, "the ministry announced", {"official": True})
+    change = decide(SPEC, state("proposed"), announced, report(1, "AP"), [], T0)
+    assert change is not None and change.to_status == "scheduled"
+
+
+def test_a_storyline_closes_two_weeks_after_its_event_began() -> None:
+    underway = StorylineState(ID, "underway", DATE, T0)
+    assert closed_since(SPEC, underway, T0 + timedelta(days=10)) is None
+    assert closed_since(SPEC, underway, T0 + timedelta(days=300)) is not None
+    assert closed_since(SPEC, state("scheduled", DATE), T0 + timedelta(days=300)) is None

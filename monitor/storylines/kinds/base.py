@@ -29,7 +29,8 @@ Roles = Mapping[str, Sequence[str]]
 """Role name -> aliases (a meeting's parties: `party_a`, `party_b`)."""
 
 _SEPARATOR = r"[\s\-]*"
-_NONE = r"(?!x)x"
+NEVER = r"(?!x)x"
+"""A pattern that matches nothing (a role the storyline does not give)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Kind:
         forward=1, skip=2, unanchored=2, backward=2, fact_change=2, window_days=3))
     negations: tuple[Cue, ...] = reporting.NEGATIONS
     history: tuple[Cue, ...] = reporting.HISTORY
+    recalls: tuple[Cue, ...] = reporting.RECALLS
     hedges: tuple[Cue, ...] = reporting.HEDGES
     possibility: tuple[Cue, ...] = reporting.POSSIBILITY
     ignore: tuple[Cue, ...] = reporting.IGNORE
@@ -150,6 +152,8 @@ class Kind:
             other_places=(slots["elsewhere"],), other_actors=(slots["someone"],),
             negations=fill([c.pattern for c in self.negations]),
             history=fill([c.pattern for c in self.history]),
+            recalls=fill([c.pattern for c in self.recalls]),
+            official=(reporting.OFFICIAL,),
             hedges=fill([c.pattern for c in self.hedges]),
             possibility=fill([c.pattern for c in self.possibility]),
             ignore=fill([c.pattern for c in self.ignore]))
@@ -182,7 +186,7 @@ def role_pattern(aliases: Sequence[str]) -> str:
         words = re.split(r"[\s\-]+", alias.replace("’", "'"))
         bodies.append(_SEPARATOR.join(re.escape(w) for w in words if w))
     if not bodies:
-        return _NONE
+        return NEVER
     return r"(?<![\w-])(?:" + "|".join(bodies) + r")(?![\w-])"
 
 

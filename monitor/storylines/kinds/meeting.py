@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from monitor.storylines.kinds import reporting
-from monitor.storylines.kinds.base import Kind, Role, StatusRule, role_pattern
+from monitor.storylines.kinds.base import NEVER, Kind, Role, StatusRule, role_pattern
 from monitor.storylines.kinds.cue import Cue
 
 _MEET = r"(?:meet|meets|meeting|summit|talks|sit down|sit-down|face-to-face|tete-a-tete)"
@@ -56,6 +56,9 @@ IMMINENT = StatusRule(
     cues=(Cue("a meeting", rf"\b{_MEET}\b|\bmet\b"),),
     also=reporting.WITHIN_WEEKS,
     unless=(
+        # Nothing fixed yet: "No meeting has yet been finalised, but both will attend".
+        r"\b(?:yet to be|not yet|has yet|have yet|nothing has been)\b[^.]{0,30}\b(?:finali[sz]ed|"
+        r"decided|confirmed|arranged|locked in)\b",
         r"\bcoming (?:months|years)\b",  # "no date yet" is imminent, if within weeks
         r"\b(?:met|held|ended|wrapped up|concluded)\b",
     ))
@@ -122,9 +125,12 @@ def _slots(roles: Mapping[str, Sequence[str]]) -> dict[str, str]:
     party_a = role_pattern(roles["party_a"])
     party_b = role_pattern(roles["party_b"])
     venue = role_pattern(roles.get("place", ()))
-    return {"party_a": party_a, "party_b": party_b, "party": f"{party_a}|{party_b}",
+    slots = {"party_a": party_a, "party_b": party_b, "party": f"{party_a}|{party_b}",
             "venue": venue, "actor": party_a, "place": f"{party_b}|{venue}",
             "where": venue}
+    if not roles.get("place"):
+        slots["elsewhere"] = NEVER  # without a venue, no place is somewhere else
+    return slots
 
 
 def _groups(roles: Mapping[str, Sequence[str]]) -> list[list[str]]:

@@ -84,8 +84,9 @@ SCHEDULED = StatusRule(
         *reporting.NO_DATE_YET, r"\bdid not (?:say|give|specify|disclose) when\b",
         r"\b(?:arrived|landed|touched down)\b",
         r"\bhas (?:been )?(?:postponed|cancell?ed|called off)\b",
-        # An invitation that carries a date is the date of the invitation, or a wish.
-        r"\b(?:invited|invites|inviting|invitation to)\b",
+        # An invitation made at another event carries that event's date.
+        r"\binvit\w*\b[^.]{0,80}\b(?:during|at) (?:their|the|a|an) (?:\w+ ){0,2}(?:meeting|talks|"
+        r"summit|call|conversation)\b",
     ))
 
 UNDERWAY = StatusRule(
@@ -100,7 +101,8 @@ UNDERWAY = StatusRule(
             r"summit|talks)\b"),
         Cue("welcomed on arrival", r"\b(?:welcom\w*|greet\w*|met|meets|receiv\w*|hug\w*|"
             r"embrac\w*)\b[^.]{0,60}\b(?:at (?:the )?(?:{destination}(?:'s)? )?(?:\w+ ){0,2}"
-            r"(?:airport|airfield)|on the tarmac|in {destination}|upon arrival|on arrival)\b"),
+            r"(?:airport|airfield)|on the tarmac|in {destination}|upon arrival|on arrival)\b"
+            r"|\b(?:was|were) (?:warmly )?(?:welcomed|greeted|received) (?:to|in) {destination}"),
         Cue("in the destination now", r"{actor}(?:'s)? (?:is |now )?in {destination} for "
             r"(?:talks|a summit|summit|his|her|a |the )"
             r"|\b(?:is|are|was) (?:now |still )?(?:in|visiting) {destination}\b"),
@@ -123,8 +125,13 @@ UNDERWAY = StatusRule(
             r"two-day |three-day |first |state |official |landmark )*(?:visit|trip) to "
             r"{destination}\b[^.]{0,80}\b(?:signed|said|told|praised|pledged|agreed|held|met|"
             r"vowed|thanked|rode|attended|laid|toured|is|was)\b"),
-        Cue("visit began", r"\b(?:kicked off|began|begins|started|starts) (?:his |her |a )?"
-            r"(?:two-day |three-day |state |official )*(?:visit|trip) to {destination}"),
+        Cue("visit began", r"\b(?:kicked off|began|begins|started|starts|continues|continued) "
+            r"(?:his |her |their |a |the )?(?:[\w-]+ ){0,3}(?:visit|trip|tour) (?:to|of|in) "
+            r"{destination}",
+            "kicked off their three-day state visit to France on Wednesday"),
+        Cue("a day of the visit", r"\b(?:first|second|third|final|last) (?:day )?of (?:his|her|"
+            r"their|the) (?:[\w-]+ ){0,3}(?:visit|trip|tour)\b",
+            "on the second day of his state visit"),
         Cue("welcome ceremony", r"\bwelcome ceremony\b"),
         Cue("the visiting leader", r"\bvisiting (?:\w+ )?(?:president|leader|prime minister|"
             r"premier|secretary|chancellor)\b"),
@@ -145,7 +152,7 @@ CONCLUDED = StatusRule(
     cues=(
         Cue("left the destination", r"\b(?:left|leaves|departed|departs|leaving|flew out of|"
             r"wrapped(?: up)?|wraps(?: up)?|wrapping up|concluded|concludes|concluding|ended|ends|"
-            r"ending|"
+            r"ending(?! with)|"
             r"completed|completes|completing|wound up|winds up)\b[^.]{0,40}\b(?:{destination}|"
             r"visit|trip|tour)\b", "wrapped up his two-day visit"),
         Cue("on the way home", r"\b(?:on (?:his|her|the) way (?:back )?home|(?:returned|"
@@ -198,7 +205,9 @@ CANCELLED = StatusRule(
         Cue("called off", r"\b(?:visit|trip|summit)\b[^.]{0,60}\b(?:has been|was|had been|"
             r"is being|been) (?:postponed|cancell?ed|called off|put off|delayed|scrapped|shelved)"
             r"\b|\b(?:postpon\w*|cancel(?:s|ed|led|ing|ling)?|called off|calls? off|put off|"
-            r"puts off|scrapped|scraps|shelved)\b[^.]{0,40}\b(?:visit|trip|summit)\b",
+            r"puts off|scrapped|scraps|shelved)\b[^.]{0,40}\b(?:visit|trip|summit)\b"
+            r"|\b(?:visit|trip|summit)\b[^.]{0,60}?[\s,]\s*(?:postponed|cancell?ed|called off|"
+            r"scrapped|shelved)\b",
             "postponed his trip to Beijing"),
         Cue("will not go ahead", r"\b(?:visit|trip)\b[^.]{0,40}\bwill not (?:take place|"
             r"go ahead)\b"),

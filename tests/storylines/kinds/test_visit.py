@@ -137,3 +137,35 @@ def test_a_title_about_the_visitor_lets_a_possessive_title_stand_for_him() -> No
                           "Tuesday that ties were strong, as he wrapped a state visit to Russia.",
                           TUE)
     assert observation is not None and observation.status == "concluded"
+
+
+def test_a_postponement_told_beside_the_plan_that_fell_is_news() -> None:
+    observation = observe(SPEC, "", "Modi's visit to Russia, postponed on Thursday because of "
+                          "floods, was supposed to open a new chapter.", THU)
+    assert observation is not None and observation.status == "cancelled_or_postponed"
+
+
+def test_a_postponement_placed_in_another_month_is_a_recap() -> None:
+    text = ("Modi will travel to Moscow in the coming weeks. He was due to visit in March but "
+            "the trip was postponed.")
+    observation = observe(SPEC, "", text, THU)
+    assert observation is not None and observation.status == "imminent"
+
+
+def test_the_lead_is_counted_in_prose_sentences_not_page_furniture() -> None:
+    text = ("Modi visit postponed\nUpdated: 4 Jul 2024, 08:45 PM IST\nBy Staff\n"
+            "On his first trip abroad since the election, Modi was going first to Russia "
+            "before heading on to Austria.\n"
+            "Indian officials said the economy and energy trade would be on the agenda in "
+            "Moscow this summer.\n"
+            "Modi's visit to Russia, postponed on Thursday because of floods at home, was "
+            "supposed to open a new chapter in relations.")
+    observation = observe(SPEC, "", text, THU)
+    assert observation is not None and observation.status == "cancelled_or_postponed"
+
+
+def test_an_announcement_by_a_government_body_is_marked_official() -> None:
+    observation = observe(SPEC, "", "Modi will visit Moscow on August 20, the foreign ministry "
+                          "announced on Thursday.", THU)
+    assert observation is not None and observation.status == "scheduled"
+    assert observation.explanation["official"] is True
