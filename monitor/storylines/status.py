@@ -77,19 +77,20 @@ def observe(spec: StorylineSpec, title: str, text: str,
     readings: list[Reading] = []
     skipped: list[dict[str, Any]] = []
     local = _local_time(sentences, published_at)
-    previous_about = title_about = recap = False
+    previous_about = title_about = continued = False
     for index, sentence in enumerate(sentences):
         about = is_about(rules, sentence, previous_about or title_about)
         previous_about = about
         title_about = title_about or (index == 0 and about)
-        if about and recap and _runs_on(sentence):
+        if about and index > 0 and _runs_on(sentence) and (
+                continued or _is_recap(rules, sentences[index - 1], local)):
             skipped.append({"sentence_index": index, "reason": "history",
                             "pattern": "continues the recap before it"})
+            continued = True
             continue
+        continued = False
         if about:
             readings.extend(read_sentence(rules, sentence, index, local, skipped))
-        veto = why_vetoed(rules, sentence, local)
-        recap = veto is not None and veto[0] == "history"
     readings = _verified(sentences, readings, skipped)
     readings = _setbacks_in_lead(readings, _lead_end(sentences), local, skipped)
     conflict = calendar_conflict(text, local.date())
@@ -125,6 +126,11 @@ def role_mentions(spec: StorylineSpec, sentence: str) -> dict[str, str]:
         if match is not None:
             found[role] = match.group(0)
     return found
+
+
+def _is_recap(rules: Rules, sentence: str, local: datetime) -> bool:
+    veto = why_vetoed(rules, sentence, local)
+    return veto is not None and veto[0] == "history"
 
 
 def _runs_on(sentence: str) -> bool:
