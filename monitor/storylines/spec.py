@@ -50,9 +50,9 @@ class MatchSpec(Spec):
         None, description="Articles published before this day are not about the storyline "
         "(default: the day before its earliest dated seed)")
     days_after_end: float = Field(
-        14, ge=0, description="Once the event has concluded, reports published up to this "
-        "many days later are still matched (wrap-ups, reactions); later ones are another "
-        "story (the next trip, a phone call)")
+        14, ge=0, description="Once the event has begun (under way, concluded), reports "
+        "published up to this many days later are still matched (wrap-ups, reactions); later "
+        "ones are another story (the next trip, a phone call)")
 
     @field_validator("focus", "elsewhere")
     @classmethod
@@ -93,8 +93,8 @@ class StatusSpec(Spec):
         (), description="Like `unless`, but only in the cue's own clause, up to the cue: "
         "\"is expected to arrive\" is no arrival, \"arrived, where he will meet\" is")
     within_weeks: bool = Field(
-        False, description="With `also`: a month named that is this one or the next counts "
-        "as a timeframe too (\"in September\" on 4 September)")
+        False, description="With `also`: a month, or part of one, that starts within six weeks "
+        "counts as a timeframe too (\"in September\" on 4 September)")
     unless: tuple[str, ...] = Field(
         (), description="A cue sentence matching any of these does not signal this status")
     facts: tuple[str, ...] = Field(
@@ -246,10 +246,6 @@ class StorylineSpec(Spec):
     def status_ids(self) -> list[str]:
         return [s.id for s in self.statuses]
 
-    def file_problems(self, base_dir: Path) -> list[str]:
-        """Problems with the files this storyline names (missing seeds, bad metadata)."""
-        return seed_problems(self.seeds, base_dir)
-
 
 def seed_problems(seeds: Any, base_dir: Path) -> list[str]:
     """`seeds.N: problem` for each seed file that is missing or whose metadata is invalid (a
@@ -283,8 +279,8 @@ class MatchOverrides(Spec):
     exclude: tuple[str, ...] = Field(
         (), description="Words or names that put an article out (\"anniversary\")")
     days_after_end: float = Field(
-        14, ge=0, description="Days after the event concluded during which reports are "
-        "still matched")
+        14, ge=0, description="Days after the event began during which reports are still "
+        "matched")
 
 
 class CorroborationOverrides(Spec):
