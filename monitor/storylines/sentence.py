@@ -182,7 +182,7 @@ def hedged(rules: Rules, reading: Reading) -> Reading:
 
 def _happening_today(sentence: str, facts: dict[str, str], published_at: datetime) -> bool:
     """Is the event dated the day of publication and told in the present, with no word of
-    the future ("Trump meets Kim, Wednesday, Feb. 27, in Hanoi" on that Wednesday)?"""
+    the future ("Lula meets Xi, Wednesday, Nov. 15, in Beijing" on that Wednesday)?"""
     today = published_at.date().isoformat()
     return (today in facts.values() and not FUTURE.search(sentence)
             and bool(_PRESENT.search(sentence)))

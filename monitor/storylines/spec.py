@@ -87,7 +87,7 @@ class StatusSpec(Spec):
         (), description="If set, one of these must match the cue sentence too")
     today_as: str | None = Field(
         None, description="A reading dated the day of publication, in present tense without "
-        "future wording, signals this status instead (\"Trump meets Kim, Wednesday, Feb. 27\" "
+        "future wording, signals this status instead (\"Lula meets Xi, Wednesday, Nov. 15\" "
         "on Wednesday: the meeting is under way)")
     unless_in_clause: tuple[str, ...] = Field(
         (), description="Like `unless`, but only in the cue's own clause, up to the cue: "

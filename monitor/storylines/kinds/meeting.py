@@ -104,7 +104,7 @@ CONCLUDED = StatusRule(
             r"short|broke off|walked out of|left)\s+(?:their|the|a)\s+(?:\w+\s+){0,2}(?:summit|"
             r"meeting|talks)\b|\b(?:agreed|pledged|announced|reached)\b[^.]{0,60}\b(?:at|during|"
             r"in) (?:their|the) (?:\w+ )?(?:meeting|summit|talks)\b",
-            "The summit between Trump and Kim in Hanoi ended with no agreement"),
+            "The summit between the two leaders in Hanoi ended with no agreement"),
     ),
     unless=(_FUTURE, r"\b(?:last|previous) (?:time|year)\b",
             r"\bhave(?:n't| not) met\b|\bnot met\b"))

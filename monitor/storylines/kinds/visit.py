@@ -27,7 +27,7 @@ PROPOSED = StatusRule(
     cues=(
         Cue("invitation to come", r"\binvit\w*\b[^.]{0,120}\b(?:visit|come|trip)\b"
             r"|\binvit\w*\b[^.]{0,120}\bto meet\b[^.]{0,60}\bin {destination}",
-            "Kim invited him to visit at a convenient time"),
+            "Xi invited him to visit at a convenient time"),
         Cue("willing to come", r"\b(?:willing|willingness|ready|readiness|eager|eagerness|keen|"
             r"intention|intends?)\b[^.]{0,40}\b(?:to )?(?:visit|come|travel|trip)\b",
             "expressed his willingness to visit at an early date"),
