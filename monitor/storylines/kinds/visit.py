@@ -19,6 +19,12 @@ from monitor.storylines.kinds import reporting
 from monitor.storylines.kinds.base import Kind, Role, StatusRule, role_pattern, short_names
 from monitor.storylines.kinds.cue import Cue
 
+_HOST_MEETS = (r"\b(?:{host_short})\b[^.]{0,20}\b(?:met|meets|held talks|holds talks) with\b"
+               r"[^.]{0,40}{visitor}")
+_LEADERS_MEET = (r"\b(?:{visitor})\b[^.]{0,40}\b(?:and|,)\s[^.]{0,40}\b(?:{host_short})(?:'s)?\b,? "
+                 r"(?:have |are |were )?(?:held|hold|holding|signed|sign|signing|inked|began|"
+                 r"begin|opened|open|met)\b|\bthe two leaders (?:have |are |were )?(?:held|hold|"
+                 r"holding|signed|sign|signing|inked|began|opened)\b")
 _FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
            r"scheduled to|slated to|plans? to|planning to|going to)\b")
 
@@ -114,13 +120,13 @@ UNDERWAY = StatusRule(
         Cue("signed during the visit", r"\b(?:have|has) (?:just )?signed\b|\b(?:signed|sign|signs|"
             r"inked)\b[^.]{0,80}\b(?:in {destination}|during (?:his|her|the|{actor}'s) (?:\w+ )?"
             r"visit)\b"),
-        Cue("the host meets the visitor", r"\b(?:{host_short})\b[^.]{0,20}\b(?:met|meets|held "
-            r"talks|holds talks) with\b[^.]{0,40}{visitor}",
-            "Xi met with Scholz earlier on Friday in the Great Hall of the People"),
-        Cue("the leaders meet", r"\b(?:{visitor})\b[^.]{0,40}\b(?:and|,)\s[^.]{0,40}\b"
-            r"(?:{host_short})(?:'s)?\b,? (?:have |are |were )?(?:held|hold|holding|signed|"
-            r"sign|signing|inked|began|begin|opened|open|met)\b|\bthe two leaders "
-            r"(?:have |are |were )?(?:held|hold|holding|signed|sign|signing|inked|began|opened)\b"),
+        # The two leaders meeting is the visit only at its destination (they also meet
+        # elsewhere: the host's own trip, a summit abroad), named before or after.
+        Cue("the host meets the visitor", r"{destination}[^.]*?" + _HOST_MEETS
+            + r"|" + _HOST_MEETS + r"[^.]*?{destination}",
+            "Xi met with Scholz earlier on Friday in the Great Hall of the People in Beijing"),
+        Cue("the leaders meet", r"{destination}[^.]*?" + _LEADERS_MEET
+            + r"|" + _LEADERS_MEET + r"[^.]*?{destination}"),
         Cue("during the visit", r"\b(?:during|on) (?:his|her|a|{actor}'s) (?:ongoing |current |"
             r"two-day |three-day |first |state |official |landmark )*(?:visit|trip) to "
             r"{destination}\b[^.]{0,80}\b(?:signed|said|told|praised|pledged|agreed|held|met|"
@@ -134,7 +140,8 @@ UNDERWAY = StatusRule(
             "on the second day of his state visit"),
         Cue("welcome ceremony", r"\bwelcome ceremony\b"),
         Cue("the visiting leader", r"\bvisiting (?:\w+ )?(?:president|leader|prime minister|"
-            r"premier|secretary|chancellor)\b"),
+            r"premier|secretary|chancellor)\b,? (?:[\w.-]+ ){0,2}?{visitor}",
+            "talks with visiting German Chancellor Olaf Scholz"),
     ),
     # A future, or a clause of time or condition: "when Lula arrives, Xi will greet him".
     unless_in_clause=(_FUTURE, r"\b(?:ahead of|prepar\w+ (?:for|to))\b",

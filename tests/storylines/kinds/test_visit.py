@@ -169,3 +169,19 @@ def test_an_announcement_by_a_government_body_is_marked_official() -> None:
                           "announced on Thursday.", THU)
     assert observation is not None and observation.status == "scheduled"
     assert observation.explanation["official"] is True
+
+
+@pytest.mark.parametrize("sentence", [
+    "Modi and Putin held talks on Wednesday.",          # where? they also meet elsewhere
+    "Putin met with Modi on the sidelines of the summit.",
+    "Modi welcomed visiting Russian President Putin to New Delhi.",
+])
+def test_the_leaders_meeting_is_the_visit_only_at_its_destination(sentence: str) -> None:
+    observation = observe(SPEC, "", sentence, MON)
+    assert observation is None or observation.status != "underway"
+
+
+def test_the_visiting_leader_is_the_visitor() -> None:
+    observation = observe(SPEC, "", "Putin held talks with visiting Indian Prime Minister "
+                          "Narendra Modi on Monday in Moscow.", MON)
+    assert observation is not None and observation.status == "underway"
