@@ -147,6 +147,9 @@ UNDERWAY = StatusRule(
     unless_in_clause=(_FUTURE, r"\b(?:ahead of|prepar\w+ (?:for|to))\b",
                       r"\b(?:when|once|until|as soon as|if)\b"),
     unless=(
+        # The visitor greeting the host is the host's trip: "Lula greeted Xi upon arrival".
+        r"{visitor}\b[^.]{0,20}\b(?:welcomed|welcomes|greeted|greets|received|receives|hugged|"
+        r"embraced)\b[^.]{0,30}(?:{host_short})\b",
         r"\bwhen (?:he|she) (?:arrives|lands)\b", r"\bupon (?:his |her )?arrival\b[^.]{0,40}"
         r"\bwill\b", r"\bready to\b", r"\bto (?:welcome|greet|receive|host|meet|hug|embrace|"
         r"hold|sign)\b", r"\btonight\b", r"\blater (?:today|tonight|on|this)\b",

@@ -175,6 +175,7 @@ def test_an_announcement_by_a_government_body_is_marked_official() -> None:
     "Modi and Putin held talks on Wednesday.",          # where? they also meet elsewhere
     "Putin met with Modi on the sidelines of the summit.",
     "Modi welcomed visiting Russian President Putin to New Delhi.",
+    "Modi greeted Putin upon arrival.",                 # the host's trip, the other way
 ])
 def test_the_leaders_meeting_is_the_visit_only_at_its_destination(sentence: str) -> None:
     observation = observe(SPEC, "", sentence, MON)
