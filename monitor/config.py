@@ -321,22 +321,33 @@ def _storylines(config_dir: Path, problems: list[str]) -> tuple[StorylineSpec, .
         raw = _read_toml(path, problems)
         if not raw:
             continue
-        problems.extend(f"{path}: {p}" for p in seed_problems(raw.get("seeds"),
-                                                               config_dir.parent))
-        try:
-            specs.append(with_seed_start(load_storyline(raw), config_dir.parent))
-        except ValidationError as exc:
-            problems.extend(format_validation(path, exc))
-            if all(error["loc"] for error in exc.errors()):
-                # Field errors stop pydantic before the checks across fields: run them too.
-                problems.extend(f"{path}: {p}" for p in definition_problems(
-                    raw.get("kind"), raw.get("roles"), raw.get("cues")))
+        spec, found = storyline_from_file(path, raw, config_dir.parent)
+        problems.extend(found)
+        if spec is not None:
+            specs.append(spec)
     seen: set[str] = set()
     for spec in specs:
         if spec.id in seen:
             problems.append(f"{config_dir / 'storylines'}: id: duplicate storyline id {spec.id!r}")
         seen.add(spec.id)
     return tuple(specs)
+
+
+def storyline_from_file(path: Path, raw: dict[str, Any],
+                        project_dir: Path) -> tuple[StorylineSpec | None, list[str]]:
+    """The spec of one storyline file's contents (None when invalid), and one
+    `FILE: key.path: what is wrong` line per problem: its seeds, its fields, and the checks
+    across fields (kind, roles, cues)."""
+    problems = [f"{path}: {p}" for p in seed_problems(raw.get("seeds"), project_dir)]
+    try:
+        return with_seed_start(load_storyline(raw), project_dir), problems
+    except ValidationError as exc:
+        problems.extend(format_validation(path, exc))
+        if all(error["loc"] for error in exc.errors()):
+            # Field errors stop pydantic before the checks across fields: run them too.
+            problems.extend(f"{path}: {p}" for p in definition_problems(
+                raw.get("kind"), raw.get("roles"), raw.get("cues")))
+        return None, problems
 
 
 def format_validation(path: Path, exc: ValidationError) -> list[str]:

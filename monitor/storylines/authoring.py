@@ -10,11 +10,9 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from monitor.config import storyline_from_file
 from monitor.errors import ConfigError
-from monitor.storylines.kinds import KINDS, load_storyline
-from monitor.storylines.spec import definition_problems, seed_problems
+from monitor.storylines.kinds import KINDS
 
 Roles = Mapping[str, Sequence[str] | Sequence[Sequence[str]]]
 
@@ -35,36 +33,18 @@ def storyline_toml(storyline_id: str, title: str, kind: str, seeds: Sequence[str
     return "\n".join(lines) + "\n"
 
 
-def check_storyline(text: str, project_dir: Path) -> list[str]:
-    """`key.path: problem` for everything wrong with a storyline file's text."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [f"invalid TOML: {exc}"]
-    problems = seed_problems(raw.get("seeds"), project_dir)
-    try:
-        load_storyline(raw)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = ".".join(str(p) for p in error["loc"])
-            if error["type"] == "value_error" and not loc:
-                problems += error["msg"].removeprefix("Value error, ").split("; ")
-            else:
-                problems.append(f"{loc or '(top level)'}: {error['msg']}")
-        if all(error["loc"] for error in exc.errors()):
-            problems += definition_problems(raw.get("kind"), raw.get("roles"), raw.get("cues"))
-    return problems
-
-
 def create_storyline(config_dir: Path, text: str, storyline_id: str, *,
                      force: bool = False) -> Path:
     """Write config/storylines/ID.toml after checking it (ConfigError, nothing written)."""
     path = config_dir / "storylines" / f"{storyline_id}.toml"
-    problems = check_storyline(text, config_dir.parent)
+    try:
+        problems = storyline_from_file(path, tomllib.loads(text), config_dir.parent)[1]
+    except tomllib.TOMLDecodeError as exc:
+        problems = [f"{path}: invalid TOML: {exc}"]
     if path.exists() and not force:
-        problems.append(f"{path} exists (pass --force to replace it)")
+        problems.append(f"{path}: exists (pass --force to replace it)")
     if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
+        raise ConfigError(problems)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
