@@ -17,9 +17,7 @@ from monitor.storylines.kinds.base import NEVER, Kind, Role, StatusRule, role_pa
 from monitor.storylines.kinds.cue import Cue
 
 _MEET = r"(?:meet|meets|meeting|summit|talks|sit down|sit-down|face-to-face|tete-a-tete)"
-_FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
-           r"scheduled to|slated to|plans? to|planning to|going to|ahead of|upcoming|"
-           r"prepar\w+ (?:for|to))\b")
+_FUTURE = (reporting.FUTURE, reporting.AHEAD, r"\bupcoming\b")
 
 PROPOSED = StatusRule(
     "proposed", "Proposed", "A meeting is sought, agreed in principle or being arranged; no date.",
@@ -84,7 +82,7 @@ UNDERWAY = StatusRule(
             rf"\b{_MEET}\b"),
         Cue("shook hands", r"\b(?:shook|shake|shakes) hands\b|\bgreeted each other\b"),
     ),
-    unless_in_clause=(_FUTURE,),
+    unless_in_clause=_FUTURE,
     unless=(r"\b(?:last|previous) (?:time|meeting|summit)\b",
             r"\bafter (?:their|the) (?:\w+ )?(?:meeting|summit|talks)\b"))
 
@@ -106,7 +104,7 @@ CONCLUDED = StatusRule(
             r"in) (?:their|the) (?:\w+ )?(?:meeting|summit|talks)\b",
             "The summit between the two leaders in Hanoi ended with no agreement"),
     ),
-    unless=(_FUTURE, r"\b(?:last|previous) (?:time|year)\b",
+    unless=(*_FUTURE, r"\b(?:last|previous) (?:time|year)\b",
             r"\bhave(?:n't| not) met\b|\bnot met\b"))
 
 CANCELLED = StatusRule(

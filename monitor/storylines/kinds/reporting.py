@@ -97,6 +97,12 @@ HEDGES: tuple[Cue, ...] = (
         "a U.S. official said on Friday"),
 )
 
+FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
+          r"scheduled to|slated to|plans? to|planning to|going to)\b")
+"""Wording of what is still to come: no arrival, no end, no meeting going on."""
+AHEAD = r"\b(?:ahead of|prepar\w+ (?:for|to))\b"
+"""Before the event: "ahead of talks", "preparing for the summit"."""
+
 WITHIN_WEEKS: tuple[str, ...] = (
     r"\b(?:in|within|over) (?:the )?(?:coming|next|following) (?:few |couple of |\w+ or \w+ "
     r"|two |three |four )?(?:days|weeks)\b",

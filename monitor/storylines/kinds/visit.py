@@ -25,9 +25,6 @@ _LEADERS_MEET = (r"\b(?:{visitor})\b[^.]{0,40}\b(?:and|,)\s[^.]{0,40}\b(?:{host_
                  r"(?:have |are |were )?(?:held|hold|holding|signed|sign|signing|inked|began|"
                  r"begin|opened|open|met)\b|\bthe two leaders (?:have |are |were )?(?:held|hold|"
                  r"holding|signed|sign|signing|inked|began|opened)\b")
-_FUTURE = (r"\b(?:will|shall|would|could|may|might|can|expected to|is to|are to|set to|due to|"
-           r"scheduled to|slated to|plans? to|planning to|going to)\b")
-
 PROPOSED = StatusRule(
     "proposed", "Proposed", "Invited or willing to visit; no date set; being coordinated.",
     cues=(
@@ -144,7 +141,7 @@ UNDERWAY = StatusRule(
             "talks with visiting German Chancellor Olaf Scholz"),
     ),
     # A future, or a clause of time or condition: "when Lula arrives, Xi will greet him".
-    unless_in_clause=(_FUTURE, r"\b(?:ahead of|prepar\w+ (?:for|to))\b",
+    unless_in_clause=(reporting.FUTURE, reporting.AHEAD,
                       r"\b(?:when|once|until|as soon as|if)\b"),
     unless=(
         # The visitor greeting the host is the host's trip: "Lula greeted Xi upon arrival".
@@ -195,7 +192,7 @@ CONCLUDED = StatusRule(
     ),
     unless=(
         # Any future in the sentence: "After leaving Beijing, he will fly to Hanoi".
-        _FUTURE, r"\bbefore (?:leaving|departing)\b",
+        reporting.FUTURE, r"\bbefore (?:leaving|departing)\b",
         r"\b(?:leaves|departs|ends|concludes|wraps up) (?:on |for )?(?:tomorrow|later|next)\b",
         r"\b(?:left|leaves|leaving|departed|departs|departing|took off|takes off)\b[^.]{0,40}"
         r"\b(?:for|to|towards?) {destination}",
