@@ -16,6 +16,7 @@ from monitor.db.engine import transaction
 from monitor.errors import InputError
 from monitor.ingest.urls import check_http_url
 from monitor.opml import FeedList, ListedFeed, read_opml, write_opml
+from monitor.records import Outline
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +32,9 @@ class ImportReport:
     skipped: list[Skipped]
 
 
-def plan_import(feed_list: FeedList, known: set[str]) -> tuple[list[repo.NewFeed],
-                                                                 list[Skipped]]:
+def plan_import(feed_list: FeedList, known: set[str]) -> tuple[list[Outline], list[Skipped]]:
     """Which outlines become feeds and why the others do not."""
-    new: list[repo.NewFeed] = []
+    new: list[Outline] = []
     skipped: list[Skipped] = []
     for outline in feed_list.outlines:
         try:
@@ -48,7 +48,7 @@ def plan_import(feed_list: FeedList, known: set[str]) -> tuple[list[repo.NewFeed
         if times := feed_list.repeats.get(outline.url):
             skipped.append(Skipped(outline.url, f"listed {times} times in the file: "
                                                 "added once"))
-        new.append(repo.NewFeed(outline.url, outline.title, outline.category))
+        new.append(outline)
     return new, skipped
 
 

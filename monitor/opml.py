@@ -17,15 +17,7 @@ from email.utils import format_datetime
 import listparser
 
 from monitor.errors import InputError
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """One feed of a feed list: its URL, title and folder ("Asia/Wires" when nested)."""
-
-    url: str
-    title: str | None = None
-    category: str | None = None
+from monitor.records import Outline
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,16 @@ class FeedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Outline:
+    """One feed of a feed list (OPML): its URL, title and folder ("Asia/Wires" when nested);
+    what `feeds import` reads and adds."""
+
+    url: str
+    title: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleDraft:
     """An article ready for deduplication: extracted (or imported) text plus metadata.
 

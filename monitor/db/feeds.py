@@ -21,6 +21,7 @@ from monitor.clock import ensure_utc
 from monitor.config import FeedSpec
 from monitor.db import models as m
 from monitor.errors import InputError
+from monitor.records import Outline
 
 IN_CHUNK = 500
 
@@ -44,15 +45,6 @@ class FeedRow:
     failures: int
     items_seen: int
     added_at: datetime
-    category: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewFeed:
-    """A feed to add from a feed list (OPML)."""
-
-    url: str
-    title: str | None = None
     category: str | None = None
 
 
@@ -133,7 +125,7 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec], default_interval: in
     return [_row(feed) for feed in added.values()]
 
 
-def add_feeds(session: Session, feeds: Sequence[NewFeed], *, interval_seconds: int,
+def add_feeds(session: Session, feeds: Sequence[Outline], *, interval_seconds: int,
               now: datetime) -> list[FeedRow]:
     """Add feeds, each due at once (the caller has checked that none is listed)."""
     added = [m.Feed(url=f.url, outlet=default_outlet(f.url), title=f.title,
