@@ -130,7 +130,8 @@ class Pipeline:
         changes: list[RecordedChange] = []
         if decision.duplicate_of is None:
             for spec in self.specs.values():
-                result = self._match(session, spec, draft)
+                result = match_article(session, spec, self.matchers[spec.id], draft.title,
+                                       draft.text, draft.published_at)
                 matches_repo.save_match(session, stored.article_id, stored.story_id, result,
                                         now)
                 matches.append(result)
@@ -153,13 +154,6 @@ class Pipeline:
             duplicate_of=stored.duplicate_of, dedup_reason=decision.reason,
             matches=tuple(matches), changes=tuple(changes)), fingerprint
 
-    def _match(self, session: Session, spec: StorylineSpec, draft: ArticleDraft) -> MatchResult:
-        closed = tracker.closed_since(spec, storylines_repo.storyline_state(session, spec.id),
-                                      draft.published_at)
-        if closed is not None:
-            return self.matchers[spec.id].closed(closed)
-        return self.matchers[spec.id].match(draft.title, draft.text, draft.published_at)
-
     def _observe(self, session: Session, spec: StorylineSpec, draft: ArticleDraft,
                  report: Report, now: datetime) -> list[RecordedChange]:
         observation = status.observe(spec, draft.title, draft.text, draft.published_at)
@@ -170,13 +164,7 @@ class Pipeline:
 
     def _decide(self, session: Session, spec: StorylineSpec, observation: Observation,
                 report: Report, now: datetime) -> list[RecordedChange]:
-        state = storylines_repo.storyline_state(session, spec.id)
-        support = storylines_repo.supporting_reports(session, spec.id, observation.status,
-                                                     observation.facts)
-        standing = (storylines_repo.supporting_reports(session, spec.id, str(state.status),
-                                                       state.facts)
-                    if tracker.may_correct(spec, state, observation) else None)
-        change = tracker.decide(spec, state, observation, report, support, now, standing)
+        change = decide_change(session, spec, observation, report, now)
         if change is None:
             return []
         change_id = storylines_repo.record_change(session, change)
@@ -192,11 +180,42 @@ class Pipeline:
     def _waiting(self, session: Session, spec: StorylineSpec, change: StatusChange,
                  now: datetime) -> list[RecordedChange]:
         """Decide again on the recent reports that waited for the state `change` reached."""
-        since = change.report.published_at - timedelta(days=spec.corroboration.window_days)
-        state = storylines_repo.storyline_state(session, spec.id)
-        for observation, report in tracker.waiting(
-                spec, state, storylines_repo.recent_observations(session, spec.id, since)):
+        for observation, report in waiting_reports(session, spec, change):
             recorded = self._decide(session, spec, observation, report, now)
             if recorded:
                 return recorded
         return []
+
+
+def match_article(session: Session, spec: StorylineSpec, matcher: Matcher, title: str,
+                  text: str, published_at: datetime) -> MatchResult:
+    """The match of an article to a storyline, unless the storyline closed before it (its
+    event began over `match.days_after_end` days earlier). Both drivers use it."""
+    closed = tracker.closed_since(spec, storylines_repo.storyline_state(session, spec.id),
+                                  published_at)
+    if closed is not None:
+        return matcher.closed(closed)
+    return matcher.match(title, text, published_at)
+
+
+def decide_change(session: Session, spec: StorylineSpec, observation: Observation,
+                  report: Report, now: datetime) -> StatusChange | None:
+    """The change an observation makes to the stored storyline (tracker.decide on the
+    stored state, the reports that support it and, for a possible correction, those behind
+    the current status). Both drivers (the pipeline and the `db` re-derivation) use it."""
+    state = storylines_repo.storyline_state(session, spec.id)
+    support = storylines_repo.supporting_reports(session, spec.id, observation.status,
+                                                 observation.facts)
+    standing = (storylines_repo.supporting_reports(session, spec.id, str(state.status),
+                                                   state.facts)
+                if tracker.may_correct(spec, state, observation) else None)
+    return tracker.decide(spec, state, observation, report, support, now, standing)
+
+
+def waiting_reports(session: Session, spec: StorylineSpec,
+                    change: StatusChange) -> list[tuple[Observation, Report]]:
+    """The recent reports that waited for the state `change` reached, to decide again."""
+    since = change.report.published_at - timedelta(days=spec.corroboration.window_days)
+    state = storylines_repo.storyline_state(session, spec.id)
+    return tracker.waiting(spec, state,
+                           storylines_repo.recent_observations(session, spec.id, since))

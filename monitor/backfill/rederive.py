@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,9 +24,16 @@ from monitor.db import matches as matches_repo
 from monitor.db import storylines as storylines_repo
 from monitor.db.backfill import CarriedAlerts, ReplayArticle
 from monitor.db.engine import transaction
-from monitor.pipeline import BACKGROUND_ARTICLES, ArticleOutcome, RecordedChange
+from monitor.pipeline import (
+    BACKGROUND_ARTICLES,
+    ArticleOutcome,
+    RecordedChange,
+    decide_change,
+    match_article,
+    waiting_reports,
+)
 from monitor.records import MatchResult, Observation, Report, StatusChange
-from monitor.storylines import status, tracker
+from monitor.storylines import status
 from monitor.storylines.match import Matcher, normalize, term_body
 from monitor.storylines.spec import MatchSpec, StorylineSpec
 
@@ -116,11 +123,8 @@ class Rederiver:
                 if not self.gates[spec.id].could_match(article.title, article.text):
                     matches.append(GroupGate.no_match(spec.id))
                     continue
-                closed = tracker.closed_since(
-                    spec, storylines_repo.storyline_state(session, spec.id), article.published_at)
-                result = (self.matchers[spec.id].closed(closed) if closed is not None else
-                          self.matchers[spec.id].match(article.title, article.text,
-                                                       article.published_at))
+                result = match_article(session, spec, self.matchers[spec.id], article.title,
+                                       article.text, article.published_at)
                 matches_repo.save_match(session, article.article_id, article.story_id,
                                         result, now)
                 matches.append(result)
@@ -148,13 +152,7 @@ class Rederiver:
 
     def _decide(self, session: Session, spec: StorylineSpec, observation: Observation,
                 report: Report, now: datetime, carried: CarriedAlerts) -> list[RecordedChange]:
-        state = storylines_repo.storyline_state(session, spec.id)
-        support = storylines_repo.supporting_reports(session, spec.id, observation.status,
-                                                     observation.facts)
-        standing = (storylines_repo.supporting_reports(session, spec.id, str(state.status),
-                                                       state.facts)
-                    if tracker.may_correct(spec, state, observation) else None)
-        change = tracker.decide(spec, state, observation, report, support, now, standing)
+        change = decide_change(session, spec, observation, report, now)
         if change is None:
             return []
         change_id = storylines_repo.record_change(session, change)
@@ -175,10 +173,7 @@ class Rederiver:
     def _waiting(self, session: Session, spec: StorylineSpec, change: StatusChange,
                  now: datetime, carried: CarriedAlerts) -> list[RecordedChange]:
         """As the pipeline: the recent reports that waited for the state just reached."""
-        since = change.report.published_at - timedelta(days=spec.corroboration.window_days)
-        state = storylines_repo.storyline_state(session, spec.id)
-        for observation, report in tracker.waiting(
-                spec, state, storylines_repo.recent_observations(session, spec.id, since)):
+        for observation, report in waiting_reports(session, spec, change):
             recorded = self._decide(session, spec, observation, report, now, carried)
             if recorded:
                 return recorded
