@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from monitor.errors import ConfigError
 from monitor.records import ArticleDraft, DatePrecision
-from monitor.storylines.spec import SeedMeta, StorylineSpec, load_seed_meta
+from monitor.storylines.spec import SeedMeta, StorylineSpec, load_seed_meta, starting_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +84,8 @@ def dated_by_replay(spec: StorylineSpec, seed_texts: Sequence[str],
     if spec.match.since is not None or not seed_texts:
         return spec
     keys = {text_key(t) for t in seed_texts}
-    days = [d.published_at.date() for d in drafts if text_key(d.text) in keys]
-    if not days:
-        return spec
-    since = min(days) - timedelta(days=1)
-    return spec.model_copy(update={"match": spec.match.model_copy(update={"since": since})})
+    return starting_before(spec, [d.published_at.date() for d in drafts
+                                  if text_key(d.text) in keys])
 
 
 def seed_published(day: date) -> datetime:

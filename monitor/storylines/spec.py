@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -380,7 +381,7 @@ def with_seed_start(spec: StorylineSpec, base_dir: Path) -> StorylineSpec:
     (an earlier meeting of the same people, the trip of a year before)."""
     if spec.match.since is not None:
         return spec
-    days = []
+    days: list[date] = []
     for seed in spec.seeds:
         try:
             meta = load_seed_meta(base_dir / seed)
@@ -389,7 +390,13 @@ def with_seed_start(spec: StorylineSpec, base_dir: Path) -> StorylineSpec:
         if meta is not None and meta.published_precision != "approximate":
             published = meta.published
             days.append(published.date() if isinstance(published, datetime) else published)
-    if not days:
+    return starting_before(spec, days)
+
+
+def starting_before(spec: StorylineSpec, seed_days: Sequence[date]) -> StorylineSpec:
+    """The spec whose first day is the day before the earliest of its seeds' days (unchanged
+    when the file sets `since`, or no seed day is known)."""
+    if spec.match.since is not None or not seed_days:
         return spec
-    since = min(days) - timedelta(days=1)
+    since = min(seed_days) - timedelta(days=1)
     return spec.model_copy(update={"match": spec.match.model_copy(update={"since": since})})
