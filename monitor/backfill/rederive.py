@@ -34,8 +34,9 @@ from monitor.pipeline import (
 )
 from monitor.records import MatchResult, Observation, Report, StatusChange
 from monitor.storylines import status
-from monitor.storylines.match import Matcher, normalize, term_body
+from monitor.storylines.match import Matcher
 from monitor.storylines.spec import MatchSpec, StorylineSpec
+from monitor.storylines.terms import normalize, term_body
 
 log = structlog.get_logger(__name__)
 

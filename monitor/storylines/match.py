@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from monitor.records import MatchResult
 from monitor.storylines.spec import MatchSpec, StorylineSpec
+from monitor.storylines.terms import normalize, term_body
 
 LEAD_SENTENCES = 3
 """Sentences after the title that count as the lead."""
@@ -50,25 +51,9 @@ SHARED_TERMS = 8
 MAX_FOCUS_HITS = 3
 EVIDENCE_CHARS = 240
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u00a0": " "})
-_TERM_SEPARATOR = r"[\s\-]*"
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)(?<!\bU\.S\.)"
     r"[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-
-
-def normalize(text: str) -> str:
-    """Typographic quotes and dashes to ASCII, so patterns and terms see one spelling."""
-    return text.translate(_QUOTES)
-
-
-def term_body(term: str) -> str:
-    """The regular expression of a group term or exclusion (case-insensitive, bounded by
-    whole words where used): words may be joined by spaces, hyphens or nothing, so
-    "Moon Jae-in" finds "Moon Jae In" and "Moon Jae-In's" (a possessive is not a word)."""
-    words = re.split(r"[\s\-]+", normalize(term).strip())
-    return _TERM_SEPARATOR.join(re.escape(w) for w in words if w)
 
 
 class _Alternatives:

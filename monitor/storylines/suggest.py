@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.storylines.match import new_vectorizer, normalize
+from monitor.storylines.match import new_vectorizer
+from monitor.storylines.terms import normalize
 
 TITLE_WORDS = frozenset({
     "mr", "mrs", "ms", "dr", "president", "prime", "minister", "foreign", "comrade", "leader",

@@ -24,11 +24,11 @@ from monitor.storylines.spec import (
     StorylineFile,
     StorylineSpec,
 )
+from monitor.storylines.terms import term_body
 
 Roles = Mapping[str, Sequence[str]]
 """Role name -> aliases (a meeting's parties: `party_a`, `party_b`)."""
 
-_SEPARATOR = r"[\s\-]*"
 NEVER = r"(?!x)x"
 """A pattern that matches nothing (a role the storyline does not give)."""
 
@@ -183,8 +183,7 @@ def role_pattern(aliases: Sequence[str]) -> str:
     # Longest first (so "Xi Jinping" wins over "Xi"), then alphabetical: the same pattern in
     # every process (a storyline's hash names backfill runs).
     for alias in sorted({a.strip() for a in aliases if a.strip()}, key=lambda a: (-len(a), a)):
-        words = re.split(r"[\s\-]+", alias.replace("’", "'"))
-        bodies.append(_SEPARATOR.join(re.escape(w) for w in words if w))
+        bodies.append(term_body(alias))
     if not bodies:
         return NEVER
     return r"(?<![\w-])(?:" + "|".join(bodies) + r")(?![\w-])"
